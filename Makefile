@@ -1,0 +1,65 @@
+# Cluster Hunt: every entry point. `make demo` and `make test` work on a fresh clone with Python 3.11.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+# Tests run against the machine's real services; override any of these to point elsewhere.
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/cluster_hunt
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+TEST_AMQP_URL ?= amqp://guest:guest@127.0.0.1:5672//
+TEST_ENV = DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} \
+	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(TEST_REDIS_URL)} \
+	TEST_REDIS_URL=$(TEST_REDIS_URL) TEST_AMQP_URL=$(TEST_AMQP_URL) \
+	DJANGO_ALLOW_ASYNC_UNSAFE=true
+
+.PHONY: install demo serve worker test test-fast lint format typecheck check-deploy clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## demo: install, migrate, load the demo data and serve the site with its workers (Ctrl-C stops all)
+demo: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py demo_setup
+	$(BIN)/python manage.py serve_demo
+
+## worker: a worker for the default queue (use the same env vars as the web server)
+worker: install
+	$(BIN)/celery -A hunt worker -Q default -n default@%h --loglevel INFO
+
+## training-worker: the training queue, one job at a time
+training-worker: install
+	$(BIN)/celery -A hunt worker -Q training -n training@%h --pool solo --prefetch-multiplier 1 --loglevel INFO
+
+## test: the whole suite on PostgreSQL, Redis, RabbitMQ and Chromium (what CI runs)
+test: install
+	$(TEST_ENV) $(BIN)/python -m tests.preflight
+	$(TEST_ENV) $(BIN)/pytest --create-db
+
+## test-fast: everything but the browser tests
+test-fast: install
+	$(TEST_ENV) $(BIN)/pytest --create-db -m "not e2e"
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy hunt ml tests bench
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+check-deploy: install
+	DJANGO_DEBUG=False DJANGO_SECRET_KEY=$$($(BIN)/python -c "import secrets; print(secrets.token_urlsafe(64))") \
+	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_REDIS_URL) DJANGO_ALLOWED_HOSTS=hunt.example.org \
+	$(BIN)/python manage.py check --deploy --fail-level WARNING
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+clean:
+	rm -rf $(VENV) var

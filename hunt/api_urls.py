@@ -1,0 +1,18 @@
+"""Every API route, under /api/. Each app adds its own `apis.py` views here."""
+
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from hunt.core import apis as core_apis
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("me/", core_apis.MeApi.as_view(), name="api-me"),
+    path("health/pings/", core_apis.WorkerPingListCreateApi.as_view(), name="api-worker-pings"),
+    path(
+        "health/pings/<int:pk>/",
+        core_apis.WorkerPingDetailApi.as_view(),
+        name="api-worker-ping-detail",
+    ),
+]

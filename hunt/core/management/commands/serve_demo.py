@@ -1,0 +1,80 @@
+"""Run the web server and the background workers together; Ctrl-C stops them all."""
+
+import signal
+import subprocess
+import sys
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+
+from hunt.core.demo import demo_users_ensure
+
+
+class Command(BaseCommand):
+    help = "Serve the site (gunicorn) with a default-queue worker and a training-queue worker."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        url = f"http://{options['host']}:{options['port']}/"
+        python = sys.executable
+        commands = {
+            "web": [
+                python, "-m", "gunicorn", "hunt.wsgi", "--bind", f"{options['host']}:{options['port']}",
+                "--workers", "2", "--threads", "4", "--access-logfile", "-",
+            ],
+            # Short jobs (ingestion, exports, evaluation, pings).
+            "worker": [
+                python, "-m", "celery", "-A", "hunt", "worker", "-Q", "default", "-n", "default@%h",
+                "--concurrency", "2", "--loglevel", "INFO",
+            ],
+            # Retraining: one job at a time, in its own process so it never blocks the short jobs.
+            "training": [
+                python, "-m", "celery", "-A", "hunt", "worker", "-Q", "training", "-n", "training@%h",
+                "--pool", "solo", "--prefetch-multiplier", "1", "--loglevel", "INFO",
+            ],
+        }  # fmt: skip
+        processes = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}
+        self.stdout.write(self.style.SUCCESS(f"\nCluster Hunt is running at {url}"))
+        self.stdout.write(
+            f"Broker: {settings.CELERY_BROKER_URL}   Database: "
+            f"{settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}"
+        )
+        self.stdout.write("Demo logins:")
+        for login in demo_users_ensure():
+            self.stdout.write(f"  {login.role:<10} {login.username:<16} password: {login.password}")
+        self.stdout.write(f"Worker check: log in as demo-admin and open {url}operations/")
+        self.stdout.write("Press Ctrl-C to stop the web server and the workers.\n")
+
+        stopping = False
+
+        def stop(signum: int, frame: Any) -> None:
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        try:
+            while not stopping:
+                for name, process in processes.items():
+                    if process.poll() is not None:
+                        self.stderr.write(
+                            f"{name} exited with status {process.returncode}; stopping."
+                        )
+                        stopping = True
+                time.sleep(0.5)
+        finally:
+            for process in processes.values():
+                if process.poll() is None:
+                    process.send_signal(signal.SIGTERM)
+            deadline = time.monotonic() + 15
+            for process in processes.values():
+                try:
+                    process.wait(timeout=max(0.1, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    process.kill()
+            self.stdout.write("Stopped web server and workers.")

@@ -1,0 +1,37 @@
+"""The site frame's pages: landing, about, and the role-gated science and operations pages."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from hunt.accounts.permissions import admin_required, scientist_required
+from hunt.core.selectors import site_statistics, worker_ping_recent
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/home.html", {"stats": site_statistics()})
+
+
+def about(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/about.html", {"stats": site_statistics()})
+
+
+@scientist_required
+def science(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/science.html", {"stats": site_statistics()})
+
+
+@admin_required
+def operations(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/operations.html", {"pings": worker_ping_recent(limit=10)})
+
+
+def classify(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/classify.html")
+
+
+def talk(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/talk.html")
+
+
+def collect(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/collect.html")

@@ -1,0 +1,25 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import URLPattern, URLResolver, include, path, re_path
+from django.views.static import serve
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", include("hunt.core.urls")),
+    path("accounts/", include("hunt.accounts.urls")),
+    path("api/", include("hunt.api_urls")),
+    path("admin/", admin.site.urls),
+]
+
+if settings.SERVE_MEDIA:
+    # Rendered cutouts are immutable once written, so they may be cached for a long time. In production a
+    # front-end server or object storage (DJANGO_STORAGE_BACKEND) serves them instead.
+    urlpatterns += [
+        re_path(
+            rf"^{settings.MEDIA_URL.lstrip('/')}(?P<path>.*)$",
+            serve,
+            {"document_root": settings.MEDIA_ROOT},
+        )
+    ]
+
+admin.site.site_header = "Cluster Hunt administration"
+admin.site.site_title = "Cluster Hunt admin"
