@@ -48,7 +48,8 @@ def test_mcxc_sexagesimal_columns_match_the_degree_columns():
     rows = read_catalogue(DATA / "mcxc.fits", preset="mcxc").rows
     for i in (0, 500, 1742):
         extra = rows.extras[i]
-        ra_from_hms = 15 * (extra["RAh"] + extra["RAm"] / 60 + extra["RAs"] / 3600)
+        hours, minutes, seconds = (float(extra[key]) for key in ("RAh", "RAm", "RAs"))  # type: ignore[arg-type]
+        ra_from_hms = 15 * (hours + minutes / 60 + seconds / 3600)
         assert ra_from_hms == pytest.approx(rows.ra[i], abs=2e-3)
 
 
