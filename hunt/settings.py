@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "hunt.core",
     "hunt.accounts",
+    "hunt.subjects",
+    "hunt.catalogues",
 ]
 
 MIDDLEWARE = [

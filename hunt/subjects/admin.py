@@ -1,0 +1,73 @@
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.html import format_html
+
+from hunt.subjects.models import Cutout, ExpertLabel, IngestJob, Subject, SubjectSet
+
+
+@admin.register(SubjectSet)
+class SubjectSetAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "active", "created_at")
+    list_filter = ("kind", "active")
+    prepopulated_fields = {"slug": ("name",)}
+    actions = ("activate", "deactivate")
+
+    @admin.action(description="Offer the selected sets to volunteers")
+    def activate(self, request: HttpRequest, queryset: QuerySet[SubjectSet]) -> None:
+        queryset.update(active=True)
+
+    @admin.action(description="Stop offering the selected sets to volunteers")
+    def deactivate(self, request: HttpRequest, queryset: QuerySet[SubjectSet]) -> None:
+        queryset.update(active=False)
+
+
+class CutoutInline(admin.TabularInline):
+    model = Cutout
+    extra = 0
+    readonly_fields = ("band", "width", "height", "pixel_scale_arcsec", "data_file", "preview")
+    can_delete = False
+
+
+class ExpertLabelInline(admin.TabularInline):
+    model = ExpertLabel
+    extra = 0
+
+
+@admin.register(Subject)
+class SubjectAdmin(admin.ModelAdmin):
+    list_display = ("external_id", "subject_set", "ra", "dec", "thumb", "created_at")
+    list_filter = ("subject_set",)
+    search_fields = ("external_id",)
+    list_select_related = ("subject_set",)
+    inlines = (CutoutInline, ExpertLabelInline)
+    readonly_fields = ("thumb",)
+
+    @admin.display(description="Thumbnail")
+    def thumb(self, subject: Subject) -> str:
+        if not subject.thumbnail:
+            return "-"
+        return format_html('<img src="{}" width="64" height="64" alt="">', subject.thumbnail.url)
+
+
+@admin.register(IngestJob)
+class IngestJobAdmin(admin.ModelAdmin):
+    list_display = (
+        "id",
+        "kind",
+        "source",
+        "status",
+        "progress",
+        "created",
+        "skipped",
+        "created_at",
+    )
+    list_filter = ("status", "kind")
+    readonly_fields = [f.name for f in IngestJob._meta.fields] + ["progress"]
+
+    @admin.display(description="Progress")
+    def progress(self, job: IngestJob) -> str:
+        return format_html(
+            '<progress value="{}" max="{}" aria-label="ingestion progress"></progress> {}/{}',
+            job.done, job.total or 1, job.done, job.total,
+        )  # fmt: skip

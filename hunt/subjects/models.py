@@ -1,0 +1,157 @@
+"""Subjects: the candidates volunteers classify, with their cutouts rendered once at ingestion.
+
+What a volunteer may see (coordinates, exposure, cutouts) lives on `Subject` and `Cutout`. What the experts or
+the simulator know (the truth) lives only in `ExpertLabel`, which no volunteer-facing API exposes.
+"""
+
+import random
+
+from django.conf import settings
+from django.db import models
+
+from hunt.subjects.labels import Label
+
+
+class SubjectSet(models.Model):
+    class Kind(models.TextChoices):
+        SIMULATED = "simulated", "Simulated survey"
+        CANDIDATE_FITS = "candidate_fits", "Per-candidate FITS files"
+        XMM_FIELD = "xmm_field", "Wide-field image with a source list"
+        KOSIBA_PNG = "kosiba_png", "Kosiba et al. 2020 PNG image set"
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    description = models.TextField(blank=True)
+    citation = models.TextField(blank=True, help_text="Credit and licence shown with the subjects.")
+    active = models.BooleanField(
+        default=True, help_text="Inactive sets are not offered to volunteers."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("name",)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def _random_priority() -> float:
+    # Today's order is a seeded-random walk; the learning loop overwrites priorities later.
+    return random.random()
+
+
+class Subject(models.Model):
+    subject_set = models.ForeignKey(SubjectSet, on_delete=models.CASCADE, related_name="subjects")
+    external_id = models.CharField(
+        max_length=120, help_text="Identifier in the source data (candidate id, image id, source)."
+    )
+    ra = models.FloatField(null=True, blank=True, help_text="Right ascension, degrees (ICRS).")
+    dec = models.FloatField(null=True, blank=True, help_text="Declination, degrees (ICRS).")
+    metadata = models.JSONField(
+        default=dict, blank=True, help_text="Volunteer-safe facts: field, exposure, pixel scale."
+    )
+    priority = models.FloatField(default=_random_priority)
+    thumbnail = models.FileField(upload_to="cutouts/", max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("id",)
+        constraints = [
+            models.UniqueConstraint(
+                fields=("subject_set", "external_id"), name="subject_unique_external_id_per_set"
+            ),
+        ]
+        indexes = [models.Index(fields=("priority",), name="subject_priority_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.subject_set.slug}/{self.external_id}"
+
+
+class Cutout(models.Model):
+    """One band of a subject, stored as what the browser needs to stretch it client-side."""
+
+    class Band(models.TextChoices):
+        XRAY = "xray", "X-ray"
+        OPTICAL = "optical", "Optical"
+
+    subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="cutouts")
+    band = models.CharField(max_length=10, choices=Band.choices)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    pixel_scale_arcsec = models.FloatField(null=True, blank=True)
+    # Raw little-endian uint16 codes, top row first; `viewer_meta` says how to decode them.
+    data_file = models.FileField(upload_to="cutouts/", max_length=300)
+    viewer_meta = models.JSONField(default=dict)
+    preview = models.FileField(upload_to="cutouts/", max_length=300)
+
+    class Meta:
+        ordering = ("subject_id", "band")
+        constraints = [
+            models.UniqueConstraint(fields=("subject", "band"), name="cutout_one_per_band"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} [{self.band}]"
+
+
+class ExpertLabel(models.Model):
+    """The truth for a subject, as experts (or the simulator) recorded it: never shown to volunteers."""
+
+    subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="expert_labels")
+    source = models.CharField(
+        max_length=100, help_text="Who says so: 'simulation', 'XCS', 'Kosiba+2020'."
+    )
+    label = models.CharField(max_length=20, choices=Label.choices)
+    redshift = models.FloatField(null=True, blank=True)
+    catalogue_id = models.CharField(
+        max_length=100, blank=True, help_text="Identifier in a reference catalogue, for ID joins."
+    )
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=("subject", "source"), name="expert_label_one_per_source"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject}: {self.label} ({self.source})"
+
+
+class IngestJob(models.Model):
+    """One ingestion run; the row is what progress bars poll and what the admin shows."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    kind = models.CharField(max_length=20, choices=SubjectSet.Kind.choices)
+    source = models.CharField(max_length=500, help_text="Folder or file ingested.")
+    options = models.JSONField(default=dict, blank=True)
+    subject_set = models.ForeignKey(SubjectSet, null=True, blank=True, on_delete=models.SET_NULL)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0, help_text="Already ingested before.")
+    error = models.TextField(blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at",)
+
+    def __str__(self) -> str:
+        return f"Ingest #{self.pk} {self.kind} ({self.status})"
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.done / self.total if self.total else 0.0

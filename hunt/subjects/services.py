@@ -1,0 +1,264 @@
+"""Ingestion: validate, render once, store, and insert a whole batch or nothing.
+
+An ingestion runs in two phases. Phase one reads and renders every new candidate (in a process pool when
+allowed) and writes its files through the storage API, updating the job row as it goes so progress bars move.
+Phase two inserts every row in one transaction. Any bad input in phase one, or any database error in phase two,
+deletes the files this run wrote and leaves the database as it was: nothing is half-ingested. Candidates
+already in the set are skipped before any work, so re-running adds nothing twice.
+"""
+
+import logging
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from typing import Any, TypeVar
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from hunt.subjects.labels import Label
+from hunt.subjects.models import Cutout, ExpertLabel, IngestJob, Subject, SubjectSet
+from hunt.subjects.storage import StoredCandidate, candidate_files_save, files_delete
+from ml.fitsio import InputError
+from ml.prepare import PreparedCandidate, TruthRow
+
+logger = logging.getLogger(__name__)
+
+Item = TypeVar("Item")
+ProgressCallback = Callable[[int, int], None]
+
+PROGRESS_EVERY = 25  # rows; the job row is updated this often
+
+
+class IngestError(Exception):
+    """An ingestion that could not complete; the message names the file (and row) and the problem."""
+
+
+@dataclass
+class IngestPlan:
+    """What one ingestion will do: which set, which new items, how to prepare them, what truth to attach."""
+
+    subject_set: SubjectSet
+    items: Sequence[Any]
+    prepare: Callable[[Any], PreparedCandidate] | None = None
+    # Field cutouts come from one image already in memory: a generator instead of per-item preparation.
+    prepared: Iterable[PreparedCandidate] | None = None
+    truth: dict[str, TruthRow] = field(default_factory=dict)
+    truth_source: str = ""
+    skipped: int = 0
+    # A set this plan created is removed again if the ingestion fails, so a failure leaves no trace.
+    created_set: bool = False
+
+
+@transaction.atomic
+def subject_set_get_or_create(
+    *, name: str, kind: str, description: str = "", citation: str = ""
+) -> tuple[SubjectSet, bool]:
+    subject_set, created = SubjectSet.objects.get_or_create(
+        name=name,
+        defaults={
+            "slug": slugify(name)[:100] or "set",
+            "kind": kind,
+            "description": description,
+            "citation": citation,
+        },
+    )
+    if not created and subject_set.kind != kind:
+        raise IngestError(
+            f"subject set {name!r} holds {subject_set.get_kind_display()} data, not {kind}"
+        )
+    return subject_set, created
+
+
+def existing_external_ids(subject_set: SubjectSet) -> set[str]:
+    return set(
+        Subject.objects.filter(subject_set=subject_set).values_list("external_id", flat=True)
+    )
+
+
+def ingest_job_create(
+    *, kind: str, source: str, options: dict[str, Any] | None = None, user: User | None = None
+) -> IngestJob:
+    return IngestJob.objects.create(
+        kind=kind, source=source, options=options or {}, requested_by=user
+    )
+
+
+def _job_update(job: IngestJob, **fields: Any) -> None:
+    for name, value in fields.items():
+        setattr(job, name, value)
+    job.save(update_fields=list(fields))
+
+
+def ingest_job_fail(job: IngestJob, exc: BaseException, *, plan: IngestPlan | None = None) -> None:
+    """Record why a job failed; drop the subject set it created if nothing landed in it."""
+    expected = isinstance(exc, InputError | IngestError)
+    error = str(exc) if expected else f"{type(exc).__name__}: {exc}"
+    _job_update(job, status=IngestJob.Status.FAILED, error=error, finished_at=timezone.now())
+    if plan is not None and plan.created_set and not plan.subject_set.subjects.exists():
+        job.subject_set = None
+        job.save(update_fields=["subject_set"])
+        plan.subject_set.delete()
+
+
+def _prepared_stream(plan: IngestPlan, workers: int) -> Iterator[PreparedCandidate]:
+    if plan.prepared is not None:
+        yield from plan.prepared
+        return
+    assert plan.prepare is not None
+    if workers <= 1 or len(plan.items) < 2 * workers:
+        yield from map(plan.prepare, plan.items)
+        return
+    # fork: the children need nothing but the pure ml/ functions already imported here.
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
+        yield from pool.map(plan.prepare, plan.items, chunksize=8)
+
+
+def _check_truth(plan: IngestPlan) -> None:
+    valid = set(Label.values)
+    for row in plan.truth.values():
+        if row.label not in valid:
+            raise IngestError(
+                f"expert label {row.label!r} for {row.external_id!r} is not one of {', '.join(sorted(valid))}"
+            )
+
+
+def ingest_execute(
+    job: IngestJob, plan: IngestPlan, *, workers: int = 1, progress: ProgressCallback | None = None
+) -> IngestJob:
+    """Run a planned ingestion to the end, recording progress and outcome on `job`."""
+    total = len(plan.items)
+    _job_update(
+        job, subject_set=plan.subject_set, status=IngestJob.Status.RUNNING, started_at=timezone.now(),
+        total=total, skipped=plan.skipped, done=0,
+    )  # fmt: skip
+    written: list[str] = []
+    rows: list[_Row] = []
+    try:
+        _check_truth(plan)
+        for done, prepared in enumerate(_prepared_stream(plan, workers), start=1):
+            files = candidate_files_save(set_slug=plan.subject_set.slug, prepared=prepared)
+            written.extend(files.names())
+            rows.append(_Row.of(prepared, files))
+            if done % PROGRESS_EVERY == 0 or done == total:
+                _job_update(job, done=done)
+                if progress is not None:
+                    progress(done, total)
+        created = _rows_insert(plan, rows)
+    except BaseException as exc:
+        files_delete(written)
+        ingest_job_fail(job, exc, plan=plan)
+        if isinstance(exc, InputError | IngestError):
+            raise IngestError(str(exc)) from exc
+        raise
+    _job_update(
+        job,
+        status=IngestJob.Status.SUCCEEDED,
+        created=created,
+        done=total,
+        finished_at=timezone.now(),
+    )
+    logger.info(
+        "ingest #%s: %s new subjects in %s (%s skipped)",
+        job.pk,
+        created,
+        plan.subject_set,
+        plan.skipped,
+    )
+    return job
+
+
+@dataclass(frozen=True)
+class _Row:
+    """What the database rows of one candidate need, without its pixels (kept for the whole batch)."""
+
+    external_id: str
+    ra: float | None
+    dec: float | None
+    metadata: dict[str, Any]
+    pixel_scale_arcsec: dict[str, float | None]
+    viewer_meta: dict[str, dict[str, Any]]
+    files: StoredCandidate
+
+    @classmethod
+    def of(cls, prepared: PreparedCandidate, files: StoredCandidate) -> "_Row":
+        return cls(
+            external_id=prepared.external_id,
+            ra=prepared.ra,
+            dec=prepared.dec,
+            metadata=prepared.metadata,
+            pixel_scale_arcsec=prepared.pixel_scale_arcsec,
+            viewer_meta={band: v.meta() for band, v in prepared.rendered.viewer.items()},
+            files=files,
+        )
+
+
+@transaction.atomic
+def _rows_insert(plan: IngestPlan, rows: Sequence[_Row]) -> int:
+    subjects = Subject.objects.bulk_create(
+        [
+            Subject(
+                subject_set=plan.subject_set,
+                external_id=row.external_id,
+                ra=row.ra,
+                dec=row.dec,
+                metadata=row.metadata,
+                thumbnail=row.files.thumbnail_name,
+            )
+            for row in rows
+        ],
+        batch_size=1000,
+    )
+    cutouts = []
+    labels = []
+    for subject, row in zip(subjects, rows, strict=True):
+        for band, names in row.files.bands.items():
+            meta = row.viewer_meta[band]
+            cutouts.append(
+                Cutout(
+                    subject=subject,
+                    band=band,
+                    width=meta["width"],
+                    height=meta["height"],
+                    pixel_scale_arcsec=row.pixel_scale_arcsec.get(band),
+                    data_file=names.data_name,
+                    viewer_meta=meta,
+                    preview=names.preview_name,
+                )
+            )
+        truth = plan.truth.get(row.external_id)
+        if truth is not None:
+            labels.append(
+                ExpertLabel(
+                    subject=subject,
+                    source=plan.truth_source,
+                    label=truth.label,
+                    redshift=truth.redshift,
+                    catalogue_id=truth.catalogue_id,
+                )
+            )
+    Cutout.objects.bulk_create(cutouts, batch_size=2000)
+    ExpertLabel.objects.bulk_create(labels, batch_size=2000)
+    return len(subjects)
+
+
+def plan_new_items(
+    subject_set: SubjectSet, items: Sequence[Item], external_id: Callable[[Item], str]
+) -> tuple[list[Item], int]:
+    """Drop the items already ingested into this set (idempotency), keeping input order."""
+    existing = existing_external_ids(subject_set)
+    new = [item for item in items if external_id(item) not in existing]
+    return new, len(items) - len(new)
+
+
+def default_workers() -> int:
+    """Rendering is CPU-bound: one process per core, but never inside a daemonic (Celery) process."""
+    import multiprocessing
+
+    if multiprocessing.current_process().daemon:
+        return 1
+    return max(1, min(4, os.cpu_count() or 1))
