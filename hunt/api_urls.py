@@ -4,6 +4,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from hunt.core import apis as core_apis
+from hunt.subjects import apis as subject_apis
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -14,5 +15,11 @@ urlpatterns = [
         "health/pings/<int:pk>/",
         core_apis.WorkerPingDetailApi.as_view(),
         name="api-worker-ping-detail",
+    ),
+    path("ingest-jobs/", subject_apis.IngestJobListCreateApi.as_view(), name="api-ingest-jobs"),
+    path(
+        "ingest-jobs/<int:pk>/",
+        subject_apis.IngestJobDetailApi.as_view(),
+        name="api-ingest-job-detail",
     ),
 ]

@@ -134,6 +134,10 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+# Folders on the server that admins may ingest from through the web (the command line may read anywhere).
+INGEST_ROOTS = [
+    Path(p) for p in env.list("INGEST_ROOTS", default=[str(BASE_DIR / "data"), str(VAR_DIR)])
+]
 # Django serves MEDIA_ROOT itself unless a front-end server or object storage does it.
 SERVE_MEDIA = env.bool("DJANGO_SERVE_MEDIA", default=True)
 
@@ -171,6 +175,7 @@ REST_FRAMEWORK = {
         "anon": env.str("THROTTLE_ANON", default="600/min"),
         "user": env.str("THROTTLE_USER", default="1200/min"),
         "worker_ping": env.str("THROTTLE_WORKER_PING", default="20/min"),
+        "ingest": env.str("THROTTLE_INGEST", default="30/min"),
     },
 }
 SPECTACULAR_SETTINGS = {

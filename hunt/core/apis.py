@@ -5,13 +5,13 @@ from rest_framework import serializers, status
 from rest_framework.generics import get_object_or_404
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
 from rest_framework.views import APIView
 
 from hunt.accounts.permissions import IsAdmin
 from hunt.accounts.roles import role_name
 from hunt.core.models import WorkerPing
 from hunt.core.services import worker_ping_start
+from hunt.core.throttling import ScopedWriteRateThrottle
 
 
 class WorkerPingOutput(serializers.ModelSerializer):
@@ -36,12 +36,8 @@ class WorkerPingOutput(serializers.ModelSerializer):
 
 class WorkerPingListCreateApi(APIView):
     permission_classes = (IsAdmin,)
-    throttle_classes = (ScopedRateThrottle,)
+    throttle_classes = (ScopedWriteRateThrottle,)
     throttle_scope = "worker_ping"
-
-    def get_throttles(self) -> list[BaseThrottle]:
-        # Only writes are throttled by scope; polling is cheap.
-        return super().get_throttles() if self.request.method == "POST" else []
 
     @extend_schema(request=None, responses={202: WorkerPingOutput})
     def post(self, request: Request) -> Response:

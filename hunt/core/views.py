@@ -1,10 +1,13 @@
 """The site frame's pages: landing, about, and the role-gated science and operations pages."""
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from hunt.accounts.permissions import admin_required, scientist_required
 from hunt.core.selectors import site_statistics, worker_ping_recent
+from hunt.subjects.models import SubjectSet
+from hunt.subjects.selectors import ingest_job_recent
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -22,7 +25,16 @@ def science(request: HttpRequest) -> HttpResponse:
 
 @admin_required
 def operations(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/operations.html", {"pings": worker_ping_recent(limit=10)})
+    return render(
+        request,
+        "core/operations.html",
+        {
+            "pings": worker_ping_recent(limit=10),
+            "ingest_jobs": ingest_job_recent(limit=10),
+            "layouts": SubjectSet.Kind.choices,
+            "ingest_roots": settings.INGEST_ROOTS,
+        },
+    )
 
 
 def classify(request: HttpRequest) -> HttpResponse:

@@ -3,7 +3,9 @@
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import User
+from django.db import transaction
 
 from hunt.subjects.models import IngestJob
 from hunt.subjects.plans import PLANNERS
@@ -32,6 +34,29 @@ def ingest_run(
         raise IngestError(f"unknown layout {kind!r} (expected one of {', '.join(PLANNERS)})")
     job = ingest_job_create(kind=kind, source=str(source), options=options, user=user)
     return ingest_job_run(job, workers=workers, progress=progress)
+
+
+def ingest_job_queue(
+    *, kind: str, source: str, options: dict[str, Any], user: User | None
+) -> IngestJob:
+    """Queue an ingestion for the worker (web and API triggers), once the job row is committed."""
+    from hunt.subjects.tasks import ingest_job_execute
+
+    if kind not in PLANNERS:
+        raise IngestError(f"unknown layout {kind!r} (expected one of {', '.join(PLANNERS)})")
+    for value in [source, *(options.get(k) for k in ("sources", "exposure_map", "labels"))]:
+        if value and not _allowed(Path(value)):
+            roots = ", ".join(str(root) for root in settings.INGEST_ROOTS)
+            raise IngestError(f"{value} is outside the folders the web may ingest from ({roots})")
+    with transaction.atomic():
+        job = ingest_job_create(kind=kind, source=source, options=options, user=user)
+        ingest_job_execute.delay_on_commit(job.pk)
+    return job
+
+
+def _allowed(path: Path) -> bool:
+    resolved = path.resolve()
+    return any(resolved.is_relative_to(root.resolve()) for root in settings.INGEST_ROOTS)
 
 
 def ingest_job_run(

@@ -39,3 +39,71 @@
     }
   });
 })();
+
+// Ingestion: queue a job, then poll every unfinished job's row and move its progress bar.
+(() => {
+  "use strict";
+  const form = document.getElementById("ingest-form");
+  const table = document.getElementById("ingest-jobs");
+  if (!form || !table) return;
+  const message = document.getElementById("ingest-message");
+  const listUrl = form.dataset.url;
+  const finished = new Set(["succeeded", "failed"]);
+
+  const rowFor = (job) => {
+    let row = table.querySelector(`tr[data-job-id="${job.id}"]`);
+    if (!row) {
+      row = document.createElement("tr");
+      row.dataset.jobId = job.id;
+      row.innerHTML = `<td></td><td><code></code></td><td class="job-set"></td><td class="job-status"></td>
+        <td><progress max="1" value="0" aria-label="Ingestion ${job.id} progress"></progress> <span class="job-count"></span></td>
+        <td class="job-result"></td>`;
+      row.cells[0].textContent = job.id;
+      row.querySelector("code").textContent = job.source;
+      const empty = table.querySelector("tbody td[colspan]");
+      if (empty) empty.parentElement.remove();
+      table.tBodies[0].prepend(row);
+    }
+    return row;
+  };
+
+  const show = (job) => {
+    const row = rowFor(job);
+    row.dataset.status = job.status;
+    const bar = row.querySelector("progress");
+    bar.max = job.total || 1;
+    bar.value = job.done;
+    row.querySelector(".job-count").textContent = `${job.done}/${job.total}`;
+    row.querySelector(".job-status").textContent = job.error ? `${job.status}: ${job.error}` : job.status;
+    row.querySelector(".job-result").textContent = `${job.created} / ${job.skipped}`;
+    if (job.subject_set && row.cells[2]) row.cells[2].textContent = job.subject_set;
+  };
+
+  const poll = async () => {
+    const pending = [...table.querySelectorAll("tr[data-job-id]")].filter((row) => !finished.has(row.dataset.status));
+    for (const row of pending) {
+      const response = await fetch(`${listUrl}${row.dataset.jobId}/`, { credentials: "same-origin" });
+      if (response.ok) show(await response.json());
+    }
+  };
+  setInterval(poll, 1000);
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const payload = Object.fromEntries([...new FormData(form)].filter(([, value]) => value !== ""));
+    message.textContent = "Queuing…";
+    const response = await fetch(listUrl, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": window.clusterHunt.csrfToken() },
+      body: JSON.stringify(payload),
+    });
+    const body = await response.json();
+    if (!response.ok) {
+      message.textContent = body.detail || Object.entries(body).map(([k, v]) => `${k}: ${v}`).join("; ");
+      return;
+    }
+    message.textContent = `Ingestion #${body.id} queued.`;
+    show(body);
+  });
+})();
