@@ -3,6 +3,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from hunt.classify import apis as classify_apis
 from hunt.core import apis as core_apis
 from hunt.subjects import apis as subject_apis
 
@@ -15,6 +16,18 @@ urlpatterns = [
         "health/pings/<int:pk>/",
         core_apis.WorkerPingDetailApi.as_view(),
         name="api-worker-ping-detail",
+    ),
+    path("subjects/next/", classify_apis.SubjectNextApi.as_view(), name="api-subject-next"),
+    path("subjects/<int:pk>/", classify_apis.SubjectDetailApi.as_view(), name="api-subject-detail"),
+    path(
+        "classifications/",
+        classify_apis.ClassificationCreateApi.as_view(),
+        name="api-classifications",
+    ),
+    path(
+        "classifications/mine/",
+        classify_apis.MyClassificationsApi.as_view(),
+        name="api-my-classifications",
     ),
     path("ingest-jobs/", subject_apis.IngestJobListCreateApi.as_view(), name="api-ingest-jobs"),
     path(

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "hunt.accounts",
     "hunt.subjects",
     "hunt.catalogues",
+    "hunt.classify",
 ]
 
 MIDDLEWARE = [
@@ -157,7 +158,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 REST_FRAMEWORK = {
     # Token first: an unauthenticated script then gets 401 with a WWW-Authenticate header, not 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "hunt.accounts.authentication.VolunteerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -176,6 +177,8 @@ REST_FRAMEWORK = {
         "user": env.str("THROTTLE_USER", default="1200/min"),
         "worker_ping": env.str("THROTTLE_WORKER_PING", default="20/min"),
         "ingest": env.str("THROTTLE_INGEST", default="30/min"),
+        # Per volunteer (per address when anonymous); a careful human needs a few seconds per subject.
+        "classify": env.str("THROTTLE_CLASSIFY", default="120/min"),
     },
 }
 SPECTACULAR_SETTINGS = {

@@ -4,6 +4,7 @@ from django.urls import URLPattern, URLResolver, include, path, re_path
 from django.views.static import serve
 
 urlpatterns: list[URLPattern | URLResolver] = [
+    path("", include("hunt.classify.urls")),
     path("", include("hunt.core.urls")),
     path("accounts/", include("hunt.accounts.urls")),
     path("api/", include("hunt.api_urls")),

@@ -8,6 +8,7 @@ from django.contrib.auth.models import Group
 
 from hunt.accounts.models import Volunteer
 from hunt.accounts.roles import SCIENTIST_GROUP
+from hunt.subjects.models import Subject, SubjectSet
 
 PASSWORD = "correct-horse-battery-staple-42"  # test-only
 
@@ -41,3 +42,23 @@ class VolunteerFactory(factory.django.DjangoModelFactory):
         model = Volunteer
 
     user = factory.SubFactory(UserFactory)
+
+
+class SubjectSetFactory(factory.django.DjangoModelFactory[SubjectSet]):
+    class Meta:
+        model = SubjectSet
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Set {n}")
+    slug = factory.Sequence(lambda n: f"set-{n}")
+    kind = "simulated"
+
+
+class SubjectFactory(factory.django.DjangoModelFactory[Subject]):
+    class Meta:
+        model = Subject
+
+    subject_set = factory.SubFactory(SubjectSetFactory)
+    external_id = factory.Sequence(lambda n: f"CH-{n:06d}")
+    ra = factory.Sequence(lambda n: (150.0 + n * 0.01) % 360)
+    dec = 2.0

@@ -28,8 +28,11 @@ def volunteer_for_request(request: HttpRequest, *, create: bool = True) -> Volun
     """The volunteer behind this request: the account's, else the session's, else (optionally) a new one."""
     user = request.user
     if user.is_authenticated:
-        volunteer, _ = Volunteer.objects.get_or_create(user=user)
-        return volunteer
+        try:
+            return user.volunteer  # loaded with the user by token authentication
+        except Volunteer.DoesNotExist:
+            volunteer, _ = Volunteer.objects.get_or_create(user=user)
+            return volunteer
     key = request.session.get(SESSION_KEY)
     if key:
         existing = Volunteer.objects.filter(anonymous_key=key, user__isnull=True).first()

@@ -1,10 +1,11 @@
-"""The demo's accounts: one per role, with passwords generated on first run and kept in `var/`.
+"""The demo: one account per role and a survey to classify, all idempotent so `make demo` can rerun.
 
-Nothing secret is committed: each checkout makes its own passwords, and `make demo` prints them.
+Nothing secret is committed: each checkout makes its own passwords (kept in `var/`), and `make demo` prints them.
 """
 
 import json
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,3 +50,78 @@ def demo_users_ensure() -> list[DemoLogin]:
     path.write_text(json.dumps(stored, indent=2))
     path.chmod(0o600)
     return logins
+
+
+# --- Demo survey: simulated candidates, the real XMM fields and their catalogues ------------------------
+
+DEMO_SURVEY_SIZE = 2000
+DEMO_SURVEY_SEED = 42
+DATA_DIR = Path(settings.BASE_DIR) / "data"
+XMM_CITATION = (
+    "XMM-Newton EPIC images. Based on observations obtained with XMM-Newton, an ESA science mission with "
+    "instruments and contributions directly funded by ESA Member States and NASA. {credit}"
+)
+A907_OBSERVATIONS = ("0201901401", "0201903501", "0404910601")
+
+
+def demo_survey_folder() -> Path:
+    return Path(settings.VAR_DIR) / "demo-survey"
+
+
+def demo_survey_ensure(
+    *,
+    size: int = DEMO_SURVEY_SIZE,
+    seed: int = DEMO_SURVEY_SEED,
+    say: Callable[[str], None] = print,
+) -> None:
+    """Generate (once, cached in var/) and ingest the demo data; every step is idempotent."""
+    from hunt.catalogues.models import ReferenceCatalogue
+    from hunt.catalogues.services import catalogue_load
+    from hunt.subjects.ingestion import ingest_run
+    from hunt.subjects.models import SubjectSet
+    from ml.simulate.survey import simulate_survey
+
+    folder = demo_survey_folder()
+    manifest_path = folder / "manifest.json"
+    manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
+    if (manifest.get("size"), manifest.get("seed")) != (size, seed):
+        say(f"Simulating a survey of {size} candidates (seed {seed}) in {folder} ...")
+        simulate_survey(folder, size=size, seed=seed, workers=2)
+
+    def ingest(kind: str, source: Path, **options: object) -> None:
+        job = ingest_run(kind=kind, source=source, options=dict(options))
+        say(f"  {job.subject_set}: {job.created} new, {job.skipped} already there")
+
+    say("Ingesting the demo subjects ...")
+    ingest(SubjectSet.Kind.SIMULATED, folder, set_name="Simulated XMM survey")
+    a907 = DATA_DIR / "xmm" / "a907"
+    for obs_id in A907_OBSERVATIONS:
+        ingest(
+            SubjectSet.Kind.XMM_FIELD,
+            a907 / f"{obs_id}-0.50-2.00keVmerged_img.fits",
+            set_name="XMM-Newton: Abell 907",
+            sources=str(a907 / "sources.csv"),
+            obs_id=obs_id,
+            exposure_map=str(a907 / f"{obs_id}-0.50-2.00keVmerged_expmap.fits"),
+            citation=XMM_CITATION.format(
+                credit="XGA test data (Turner et al. 2022), BSD-3-Clause."
+            ),
+        )
+    a1835 = DATA_DIR / "xmm" / "a1835"
+    ingest(
+        SubjectSet.Kind.XMM_FIELD,
+        a1835 / "P0098010101M2U009IMAGE_3000.FTZ",
+        set_name="XMM-Newton: Abell 1835",
+        sources=str(a1835 / "sources.csv"),
+        exposure_map=str(a1835 / "P0098010101M2U009EXPMAP3000.FTZ"),
+        citation=XMM_CITATION.format(credit="KIPAC StatisticalMethods course data, BSD-3-Clause."),
+    )
+
+    catalogues = (
+        ("X-CLASS (simulated demo survey)", folder / "xclass_catalogue.fits", "xclass"),
+        ("MCXC", DATA_DIR / "catalogues" / "mcxc.fits", "mcxc"),
+    )
+    for name, path, preset in catalogues:
+        if not ReferenceCatalogue.objects.filter(name=name).exists():
+            catalogue = catalogue_load(path=path, preset=preset, name=name)
+            say(f"  catalogue {catalogue}: {catalogue.matches.count()} subjects matched")

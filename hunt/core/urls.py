@@ -7,7 +7,6 @@ app_name = "core"
 urlpatterns = [
     path("", views.home, name="home"),
     path("about/", views.about, name="about"),
-    path("classify/", views.classify, name="classify"),
     path("talk/", views.talk, name="talk"),
     path("collect/", views.collect, name="collect"),
     path("science/", views.science, name="science"),

@@ -37,10 +37,6 @@ def operations(request: HttpRequest) -> HttpResponse:
     )
 
 
-def classify(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/classify.html")
-
-
 def talk(request: HttpRequest) -> HttpResponse:
     return render(request, "core/talk.html")
 

@@ -22,6 +22,7 @@ from django.utils.text import slugify
 
 from hunt.subjects.labels import Label
 from hunt.subjects.models import Cutout, ExpertLabel, IngestJob, Subject, SubjectSet
+from hunt.subjects.signals import subjects_ingested
 from hunt.subjects.storage import StoredCandidate, candidate_files_save, files_delete
 from ml.fitsio import InputError
 from ml.prepare import PreparedCandidate, TruthRow
@@ -155,6 +156,8 @@ def ingest_execute(
         if isinstance(exc, InputError | IngestError):
             raise IngestError(str(exc)) from exc
         raise
+    if created:
+        subjects_ingested.send(sender=plan.subject_set, created=created)
     _job_update(
         job,
         status=IngestJob.Status.SUCCEEDED,

@@ -1,0 +1,157 @@
+"""Reads for volunteers: the next subject (an indexed priority walk), subject payloads, history."""
+
+from typing import Any
+
+from django.core.files.storage import default_storage
+from django.db.models import Exists, OuterRef, QuerySet
+
+from hunt.accounts.models import Volunteer
+from hunt.classify.models import Classification, SubjectStatus, VolunteerProgress, Workflow
+from hunt.classify.rules import gold_share, seeded_random
+from hunt.subjects.models import Subject
+
+
+def workflow_default() -> Workflow | None:
+    return Workflow.objects.filter(active=True).order_by("pk").first()
+
+
+def volunteer_progress(*, workflow: Workflow, volunteer: Volunteer) -> VolunteerProgress:
+    progress, _ = VolunteerProgress.objects.get_or_create(volunteer=volunteer, workflow=workflow)
+    if progress.cursor_epoch != workflow.priority_epoch:
+        # Priorities were rewritten: walk again from the top (what was classified is still skipped).
+        progress.cursor = progress.gold_cursor = -1.0
+        progress.cursor_epoch = workflow.priority_epoch
+        progress.save(update_fields=["cursor", "gold_cursor", "cursor_epoch"])
+    return progress
+
+
+def _walk(
+    workflow: Workflow, volunteer: Volunteer, *, gold: bool, after: float, exclude: int | None
+) -> SubjectStatus | None:
+    """The first active subject past `after` in priority order that this volunteer has not classified.
+
+    Served by the partial index (workflow, is_gold, priority) WHERE retired_at IS NULL; the NOT EXISTS is
+    a lookup in the unique (volunteer, subject, workflow) index per candidate row, never a history scan.
+    """
+    classified = Classification.objects.filter(
+        volunteer=volunteer, workflow=workflow, subject=OuterRef("subject")
+    )
+    candidates = SubjectStatus.objects.filter(
+        workflow=workflow, is_gold=gold, retired_at__isnull=True, priority__gt=after
+    ).filter(~Exists(classified))
+    if exclude is not None:
+        candidates = candidates.exclude(subject_id=exclude)
+    return candidates.order_by("priority").select_related("subject", "subject__subject_set").first()
+
+
+def subject_next_for_volunteer(
+    *, workflow: Workflow, volunteer: Volunteer, exclude: int | None = None
+) -> SubjectStatus | None:
+    """Never a subject this volunteer classified, never a retired one; gold injected on the schedule.
+
+    `exclude` skips the subject on screen, so the page can preload the one after it. Reading changes
+    nothing: the walk only advances when a classification is stored.
+    """
+    progress = volunteer_progress(workflow=workflow, volunteer=volunteer)
+    want_gold = seeded_random(
+        workflow.seed, "gold", volunteer.pk, progress.seen_count
+    ) < gold_share(workflow.gold_schedule, progress.seen_count)
+    cursors = {True: progress.gold_cursor, False: progress.cursor}
+    for gold in (want_gold, not want_gold):
+        status = _walk(workflow, volunteer, gold=gold, after=cursors[gold], exclude=exclude)
+        if status is None and cursors[gold] > -1.0:
+            status = _walk(
+                workflow, volunteer, gold=gold, after=-1.0, exclude=exclude
+            )  # wrap around once
+        if status is not None:
+            return status
+    return None
+
+
+def subject_payload(subject: Subject, *, talk_url: str) -> dict[str, Any]:
+    """What a volunteer may know about a subject: images and facts, never its truth."""
+    bands: dict[str, Any] = {"xray": None, "optical": None}
+    for cutout in subject.cutouts.all():
+        bands[cutout.band] = {
+            "data_url": default_storage.url(cutout.data_file.name),
+            "preview_url": default_storage.url(cutout.preview.name),
+            "width": cutout.width,
+            "height": cutout.height,
+            "pixel_scale_arcsec": cutout.pixel_scale_arcsec,
+            "meta": cutout.viewer_meta,
+        }
+    return {
+        "id": subject.pk,
+        "set_name": subject.subject_set.name,
+        "citation": subject.subject_set.citation,
+        "ra": subject.ra,
+        "dec": subject.dec,
+        "metadata": subject.metadata,
+        "thumbnail_url": default_storage.url(subject.thumbnail.name) if subject.thumbnail else None,
+        "talk_url": talk_url,
+        "bands": bands,
+    }
+
+
+def classifications_of_volunteer(*, volunteer: Volunteer) -> QuerySet[Classification]:
+    return (
+        Classification.objects.filter(volunteer=volunteer)
+        .select_related("subject", "workflow")
+        .order_by("-created_at", "-id")
+    )
+
+
+def workflow_answers(
+    workflow: Workflow, *, examples: dict[str, list[str]] | None = None
+) -> list[dict[str, Any]]:
+    """The answer buttons in order, with keyboard shortcuts: five when the redshift follow-up is on."""
+    help_text = workflow.answer_help or {}
+    rows: list[tuple[str, str, str]] = []
+    if workflow.ask_redshift:
+        rows += [
+            ("cluster", "low", "Cluster, low redshift"),
+            ("cluster", "high", "Cluster, high redshift"),
+        ]
+    else:
+        rows.append(("cluster", "", "Galaxy cluster"))
+    rows += [
+        ("galaxy", "", "Nearby galaxy"),
+        ("point", "", "Point source (star/AGN)"),
+        ("other", "", "Other/artefact"),
+    ]
+    examples = examples or {}
+    return [
+        {
+            "answer": answer,
+            "redshift": redshift,
+            "label": label,
+            "shortcut": str(index),
+            "help": help_text.get(answer, ""),
+            "examples": examples.get(f"{answer}:{redshift}") or examples.get(answer, []),
+        }
+        for index, (answer, redshift, label) in enumerate(rows, start=1)
+    ]
+
+
+def workflow_examples(workflow: Workflow, *, per_answer: int = 3) -> dict[str, list[str]]:
+    """Thumbnails of expert-labelled subjects for the field guide, keyed "answer" and "answer:redshift"."""
+    from hunt.classify.services import LABEL_TO_ANSWER
+    from hunt.subjects.labels import Label
+    from hunt.subjects.models import ExpertLabel
+
+    examples: dict[str, list[str]] = {}
+    for label in Label:
+        answer, redshift = LABEL_TO_ANSWER[label]
+        key = f"{answer}:{redshift}" if redshift else answer
+        if len(examples.get(key, [])) >= per_answer:
+            continue
+        thumbnails = (
+            ExpertLabel.objects.filter(
+                label=label, subject__subject_set__in=workflow.subject_sets.all()
+            )
+            .exclude(subject__thumbnail="")
+            .order_by("subject_id")
+            .values_list("subject__thumbnail", flat=True)[:per_answer]
+        )
+        examples.setdefault(key, []).extend(default_storage.url(name) for name in thumbnails)
+    return examples

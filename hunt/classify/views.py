@@ -1,0 +1,79 @@
+"""Volunteer pages: the classifier, a subject's own page, the volunteer's page."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.csrf import ensure_csrf_cookie
+
+from hunt.accounts.services import volunteer_for_request
+from hunt.classify.apis import SESSION_COUNT_KEY
+from hunt.classify.models import SubjectStatus, VolunteerProgress
+from hunt.classify.selectors import (
+    classifications_of_volunteer,
+    subject_payload,
+    workflow_answers,
+    workflow_default,
+    workflow_examples,
+)
+from hunt.classify.talk import talk_url
+from hunt.subjects.models import Subject
+
+
+@ensure_csrf_cookie  # the page's script sends the token with each classification
+def classify(request: HttpRequest) -> HttpResponse:
+    workflow = workflow_default()
+    if workflow is None:
+        return render(request, "core/classify.html")
+    volunteer_for_request(request)  # anonymous volunteers get their session identity now
+    workflow_data = {
+        "slug": workflow.slug,
+        "name": workflow.name,
+        "version": workflow.version,
+        "question": workflow.question,
+        "ask_redshift": workflow.ask_redshift,
+        "answers": workflow_answers(workflow, examples=workflow_examples(workflow)),
+        "gold_feedback": workflow.gold_feedback,
+    }
+    urls = {
+        "next": f"{reverse('api-subject-next')}?workflow={workflow.slug}",
+        "classify": reverse("api-classifications"),
+    }
+    return render(
+        request,
+        "classify/classify.html",
+        {
+            "workflow": workflow,
+            "workflow_data": workflow_data,
+            "urls": urls,
+            "session_count": request.session.get(SESSION_COUNT_KEY, 0),
+        },
+    )
+
+
+def subject_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """A subject's page (retired ones too), with its images; Talk's comments attach here."""
+    subject = get_object_or_404(
+        Subject.objects.select_related("subject_set").prefetch_related("cutouts"), pk=pk
+    )
+    statuses = SubjectStatus.objects.filter(subject=subject).select_related("workflow")
+    return render(
+        request,
+        "volunteer/subject.html",
+        {
+            "subject": subject,
+            "payload": subject_payload(subject, talk_url=talk_url(pk)),
+            "statuses": statuses,
+        },
+    )
+
+
+def my_classifications(request: HttpRequest) -> HttpResponse:
+    volunteer = volunteer_for_request(request, create=False)
+    if volunteer is None:
+        return render(request, "volunteer/mine.html", {"recent": [], "progress": [], "total": 0})
+    recent = classifications_of_volunteer(volunteer=volunteer)[:24]
+    progress = VolunteerProgress.objects.filter(volunteer=volunteer).select_related("workflow")
+    total = classifications_of_volunteer(volunteer=volunteer).count()
+    return render(
+        request, "volunteer/mine.html", {"recent": recent, "progress": progress, "total": total}
+    )
