@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from hunt.subjects.models import IngestJob, Subject
-from tests.subjects.conftest import DATA
+from tests.builders import DATA
 from tests.workers import running_worker, wait_until
 
 A907 = DATA / "xmm" / "a907"

@@ -17,7 +17,7 @@ from PIL import Image
 from hunt.subjects.ingestion import ingest_run
 from hunt.subjects.models import IngestJob, Subject, SubjectSet
 from hunt.subjects.services import IngestError
-from tests.subjects.conftest import media_files
+from tests.builders import media_files
 
 
 def _break_last(folder: Path, damage: Callable[[Path], None]) -> Path:

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from hunt.subjects.ingestion import ingest_run
 from hunt.subjects.models import Cutout, ExpertLabel, IngestJob, Subject, SubjectSet
 from hunt.subjects.services import IngestError
-from tests.subjects.conftest import media_files
+from tests.builders import media_files
 
 
 def _ingest(folder: Path, name: str = "Survey") -> IngestJob:

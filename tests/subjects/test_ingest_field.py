@@ -11,7 +11,7 @@ from PIL import Image
 from hunt.subjects.ingestion import ingest_run
 from hunt.subjects.models import Cutout, ExpertLabel, Subject, SubjectSet
 from ml.render import decode_viewer_array
-from tests.subjects.conftest import DATA
+from tests.builders import DATA
 
 A907 = DATA / "xmm" / "a907"
 A1835 = DATA / "xmm" / "a1835"

@@ -1,0 +1,142 @@
+"""Population-level physics: sizes with redshift, vignetting, gaps, artefacts."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from ml.simulate.candidate import render_candidate, simulate_candidate
+from ml.simulate.draw import draw_truth
+from ml.simulate.params import SimulationParams
+from ml.simulate.physics import kpc_per_arcsec
+from ml.simulate.truth import CandidateTruth, Pointing, vignetting
+from ml.simulate.xray import exposure_map
+
+PARAMS = SimulationParams()
+
+
+def _truths(cls: str, n: int = 150) -> list[CandidateTruth]:
+    return [draw_truth(np.random.default_rng(1000 + i), cls, PARAMS) for i in range(n)]
+
+
+def _z_and_size(truths: list[CandidateTruth]) -> tuple[np.ndarray, np.ndarray]:
+    z = np.array([t.redshift if t.redshift is not None else np.nan for t in truths])
+    rc = np.array([t.extended[0].rc_arcsec for t in truths])
+    return z, rc
+
+
+def test_high_z_clusters_are_smaller_and_fainter_than_low_z() -> None:
+    low, high = _truths("cluster_low_z"), _truths("cluster_high_z")
+    (z_low, rc_low), (z_high, rc_high) = _z_and_size(low), _z_and_size(high)
+    assert z_low.max() <= 0.5 <= z_high.min()
+    assert np.median(rc_high) < 0.75 * np.median(rc_low)
+    flux_low = np.median([t.source_rate for t in low])
+    flux_high = np.median([t.source_rate for t in high])
+    assert flux_high < flux_low
+    # The core radii are physical (100-300 kpc) seen through the cosmology.
+    for z, rc in zip(np.r_[z_low, z_high], np.r_[rc_low, rc_high], strict=True):
+        assert 99.0 < rc * kpc_per_arcsec(float(z)) < 301.0
+
+
+def test_high_z_clusters_also_look_smaller_in_the_noiseless_image() -> None:
+    params = replace(
+        PARAMS,
+        background=False,
+        field_sources=False,
+        poisson=False,
+        render_optical=False,
+        detector_gaps=False,
+        vignetting=False,
+    )
+    grid = np.arange(params.xray_npix) - (params.xray_npix - 1) / 2.0
+    r = np.hypot(grid[None, :], grid[:, None])
+
+    def half_light_radius(cls: str) -> float:
+        radii = []
+        for t in _truths(cls, 30):
+            image = render_candidate(np.random.default_rng(0), t, params).xray.astype(float)
+            order = np.argsort(r.ravel())
+            cumulative = np.cumsum(image.ravel()[order])
+            radii.append(r.ravel()[order][np.searchsorted(cumulative, 0.5 * cumulative[-1])])
+        return float(np.median(radii))
+
+    assert half_light_radius("cluster_high_z") < half_light_radius("cluster_low_z")
+
+
+def test_vignetting_lowers_exposure_off_axis_and_gaps_are_zero() -> None:
+    exposures = []
+    for theta in (0.0, 5.0, 10.0):
+        pointing = Pointing(15_000.0, theta, 30.0, 0.0)
+        exp = exposure_map(pointing, PARAMS)
+        exposures.append(np.median(exp[exp > 0]))
+        assert exp.max() <= 15_000.0
+    assert exposures[0] > exposures[1] > exposures[2]
+    assert exposures[2] < 0.7 * 15_000.0
+
+
+def test_the_field_of_view_edge_has_no_exposure() -> None:
+    exp = exposure_map(Pointing(15_000.0, 14.5, 0.0, 0.0), PARAMS)
+    # The axis lies to the left (-x): the right-hand columns are beyond the 15' edge.
+    assert np.all(exp[:, -5:] == 0.0)
+    # The left-hand columns are 11' from the axis, inside the field (bar the odd CCD gap).
+    assert np.mean(exp[:, :5] > 0.0) > 0.8
+
+
+def test_detector_gap_artefacts_put_a_zero_exposure_stripe_through_the_centre() -> None:
+    found = 0
+    for i in range(60):
+        cand = simulate_candidate(
+            np.random.default_rng(i), "other", replace(PARAMS, render_optical=False)
+        )
+        if cand.truth.morphology != "detector_gap":
+            continue
+        found += 1
+        c = PARAMS.xray_npix // 2
+        centre = cand.exposure[c - 6 : c + 6, c - 6 : c + 6]
+        assert np.any(centre == 0.0)
+        assert np.all(cand.xray[cand.exposure == 0.0] == 0.0)
+    assert found >= 5
+
+
+def test_artefact_kinds_leave_their_signature() -> None:
+    seen: dict[str, CandidateTruth] = {}
+    for i in range(80):
+        t = draw_truth(np.random.default_rng(i), "other", PARAMS)
+        seen.setdefault(t.morphology, t)
+    assert set(seen) == {"detector_gap", "bright_wings", "oot_streak", "hot_pixels"}
+    bright = seen["bright_wings"]
+    assert max(p.rate for p in bright.points) * bright.pointing.exposure_s >= 5e3
+    assert seen["oot_streak"].streaks
+    assert not seen["oot_streak"].points
+    params = replace(PARAMS, background=False, field_sources=False, render_optical=False)
+    hot = render_candidate(np.random.default_rng(0), seen["hot_pixels"], params)
+    pix = seen["hot_pixels"].hot_pixels[0]
+    # A hot pixel is not blurred by the PSF: its neighbours across the column stay dark.
+    assert (
+        hot.xray_source_model[pix.row, pix.col] > 10 * hot.xray_source_model[pix.row, pix.col + 2]
+    )
+
+
+def test_catalogue_classes_follow_brightness() -> None:
+    entries = [
+        (t.catalogue, t.source_rate * t.pointing.exposure_s) for t in _truths("cluster_low_z", 300)
+    ]
+    c1 = [counts for cat, counts in entries if cat and cat.class_code == "C1"]
+    c2 = [counts for cat, counts in entries if cat and cat.class_code == "C2"]
+    assert c1
+    assert c2
+    assert np.median(c1) > np.median(c2)
+    assert sum(cat is None for cat, _ in entries) > 0
+
+
+def test_exposure_map_applies_the_documented_vignetting_law() -> None:
+    params = replace(PARAMS, detector_gaps=False)
+    pointing = Pointing(12_000.0, 10.0, 0.0, 0.0)
+    exp = exposure_map(pointing, params)
+    n = params.xray_npix
+    # The pixel just right of centre sits 10' + half a pixel from the axis.
+    theta = 10.0 + 0.5 * params.xray_pixel_arcsec / 60.0
+    expected = 12_000.0 * float(vignetting(theta, params.vignetting_scale_arcmin))
+    assert abs(exp[n // 2, n // 2] / expected - 1.0) < 1e-4
+    assert abs(float(vignetting(10.0, 12.8)) - 0.621) < 0.01
