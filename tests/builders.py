@@ -8,7 +8,7 @@ from astropy.io import fits
 from astropy.table import Table
 from astropy.wcs import WCS
 
-DATA = Path(__file__).resolve().parents[2] / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 def sky_wcs(ra: float, dec: float, size: int, scale_arcsec: float) -> WCS:
