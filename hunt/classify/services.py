@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
@@ -152,14 +152,10 @@ def _constraint(error: IntegrityError) -> str:
 
 
 def _gold_feedback(
-    workflow: Workflow, status: SubjectStatus, answer: str, redshift: str
+    workflow: Workflow, subject_id: int, answer: str, redshift: str
 ) -> Feedback | None:
-    if not status.is_gold:
-        return None
     label = (
-        ExpertLabel.objects.filter(
-            subject_id=status.subject_id, source__in=workflow.gold_label_sources
-        )
+        ExpertLabel.objects.filter(subject_id=subject_id, source__in=workflow.gold_label_sources)
         .values_list("label", flat=True)
         .first()
     )
@@ -242,19 +238,11 @@ def _classification_insert(
     idempotency_key: uuid.UUID, time_spent_ms: int | None, viewer_state: dict[str, Any],
     user_agent: str, ip_hash: str,
 ) -> ClassificationResult:  # fmt: skip
-    # Locking the row serialises concurrent votes on one subject, so the counts read here, plus ours, are
-    # exactly what the UPDATE below writes: no lost update, and retirement sees every vote.
-    status = (
-        SubjectStatus.objects.select_for_update()
-        .filter(workflow=workflow, subject_id=subject_id)
-        .first()
-    )
-    if status is None:
-        raise UnknownSubject(f"subject {subject_id} is not part of workflow {workflow.slug!r}")
-    if status.retired_at is not None:
-        raise SubjectRetired(f"subject {subject_id} is retired and needs no more classifications")
+    status = _vote_count(workflow, subject_id, answer, redshift)
     hidden = status.is_gold and _feedback_hidden(workflow, volunteer, subject_id)
-    feedback = _gold_feedback(workflow, status, answer, redshift)
+    feedback = (
+        _gold_feedback(workflow, status.subject_id, answer, redshift) if status.is_gold else None
+    )
     classification = Classification.objects.create(
         workflow=workflow,
         workflow_version=workflow.version,
@@ -270,24 +258,16 @@ def _classification_insert(
         user_agent=user_agent,
         ip_hash=ip_hash,
     )
-    status.classification_count += 1
-    setattr(status, f"{answer}_count", getattr(status, f"{answer}_count") + 1)
-    changed = ["classification_count", f"{answer}_count"]
-    if redshift:
-        setattr(
-            status, f"cluster_{redshift}_count", getattr(status, f"cluster_{redshift}_count") + 1
-        )
-        changed.append(f"cluster_{redshift}_count")
     # Expert verdicts retire subjects when they join the workflow (and when an admin re-applies the rules);
     # here only the votes change, so only vote rules can newly apply.
     reason = retirement_reason(
-        counts=status.answer_counts(), total=status.classification_count, expert_labels=[],
+        counts=status.counts, total=status.total, expert_labels=[],
         rules=workflow.retirement_rules, limit=workflow.retirement_limit,
     )  # fmt: skip
     if reason:
-        status.retired_at, status.retirement_reason = timezone.now(), reason
-        changed += ["retired_at", "retirement_reason"]
-    status.save(update_fields=changed)
+        SubjectStatus.objects.filter(pk=status.pk).update(
+            retired_at=timezone.now(), retirement_reason=reason
+        )
     _progress_advance(workflow, volunteer, status, feedback)
     return ClassificationResult(
         classification=classification,
@@ -296,8 +276,56 @@ def _classification_insert(
     )
 
 
+@dataclass(frozen=True)
+class _Counted:
+    """A subject's status right after our vote was added (the row stays locked until commit)."""
+
+    pk: int
+    subject_id: int
+    priority: float
+    is_gold: bool
+    total: int
+    counts: dict[str, int]
+
+
+def _vote_count(workflow: Workflow, subject_id: int, answer: str, redshift: str) -> _Counted:
+    """Add one vote to an active subject's counts in a single UPDATE ... RETURNING.
+
+    The UPDATE locks the row, so concurrent votes on one subject are serialised and each sees the counts
+    including every earlier vote: nothing is lost, and the vote that reaches a retirement rule sees it.
+    Column names come from validated answers only (never from raw input).
+    """
+    if answer not in ANSWERS or redshift not in ("", *REDSHIFTS):
+        raise ClassificationError(
+            "invalid answer"
+        )  # _validate_answer ran first; belt and braces for SQL
+    increments = ["classification_count", f"{answer}_count"] + (
+        [f"cluster_{redshift}_count"] if redshift else []
+    )
+    assignments = ", ".join(f"{column} = {column} + 1" for column in increments)
+    returned = ", ".join(f"{answer_name}_count" for answer_name in ANSWERS)
+    sql = (
+        f"UPDATE {SubjectStatus._meta.db_table} SET {assignments} "
+        "WHERE workflow_id = %s AND subject_id = %s AND retired_at IS NULL "
+        f"RETURNING id, priority, is_gold, classification_count, {returned}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [workflow.pk, subject_id])
+        row = cursor.fetchone()
+    if row is None:
+        exists = SubjectStatus.objects.filter(workflow=workflow, subject_id=subject_id).exists()
+        if not exists:
+            raise UnknownSubject(f"subject {subject_id} is not part of workflow {workflow.slug!r}")
+        raise SubjectRetired(f"subject {subject_id} is retired and needs no more classifications")
+    pk, priority, is_gold, total, *counts = row
+    return _Counted(
+        pk=pk, subject_id=subject_id, priority=priority, is_gold=bool(is_gold), total=total,
+        counts=dict(zip(ANSWERS, counts, strict=True)),
+    )  # fmt: skip
+
+
 def _progress_advance(
-    workflow: Workflow, volunteer: Volunteer, status: SubjectStatus, feedback: Feedback | None
+    workflow: Workflow, volunteer: Volunteer, status: _Counted, feedback: Feedback | None
 ) -> None:
     changes: dict[str, Any] = {"seen_count": F("seen_count") + 1}
     # The walk moves past what was classified, so the next selection never rescans it.

@@ -91,6 +91,7 @@ def test_stretch_flip_and_field_guide_work_in_the_browser(
     probe = f"window.clusterHuntViewer.pixelAt('xray', {width // 2}, {height // 2})"
     before = page.evaluate(probe)
 
+    page.wait_for_load_state("networkidle")  # the next subject has been preloaded
     requests: list[str] = []
     page.on("request", lambda request: requests.append(request.url))
     page.get_by_label("Invert X-ray").check()
