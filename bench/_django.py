@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import sys
 import tempfile
@@ -23,6 +24,14 @@ def setup(db_name: str) -> Path:
         connection.execute(f'CREATE DATABASE "{db_name}"')
     os.environ["DATABASE_URL"] = server._replace(path=f"/{db_name}").geturl()
     os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/14")
+    # Production-like: DEBUG off (it records every query), throttles out of the way.
+    os.environ.setdefault("DJANGO_DEBUG", "False")
+    os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(64))
+    os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
+    os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "False")
+    for scope in ("ANON", "USER", "CLASSIFY"):
+        os.environ.setdefault(f"THROTTLE_{scope}", "1000000/min")
+    os.environ.setdefault("LOG_LEVEL", "ERROR")
     media = Path(tempfile.mkdtemp(prefix="cluster-hunt-bench-media-"))
     os.environ["DJANGO_MEDIA_ROOT"] = str(media)
     os.environ["DJANGO_SETTINGS_MODULE"] = "hunt.settings"

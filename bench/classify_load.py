@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import secrets
 import signal
 import subprocess
 import sys
@@ -119,18 +118,7 @@ def main() -> None:
             flush=True,
         )
 
-        env = {
-            **os.environ,
-            "DJANGO_DEBUG": "False",
-            "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
-            "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "DJANGO_SECURE_SSL_REDIRECT": "False",
-            "CELERY_BROKER_URL": "redis://127.0.0.1:6379/14",
-            "THROTTLE_CLASSIFY": "1000000/min",
-            "THROTTLE_USER": "1000000/min",
-            "THROTTLE_ANON": "1000000/min",
-            "LOG_LEVEL": "WARNING",
-        }
+        env = dict(os.environ)  # bench._django.setup made it production-like
         server = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "hunt.wsgi", "--workers", str(args.gunicorn_workers),
              "--bind", f"127.0.0.1:{PORT}", "--log-level", "warning"],

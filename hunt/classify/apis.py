@@ -94,11 +94,7 @@ class SubjectNextApi(APIView):
         )
         if status_row is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
-        subject = (
-            Subject.objects.prefetch_related("cutouts")
-            .select_related("subject_set")
-            .get(pk=status_row.subject_id)
-        )
+        subject = status_row.subject  # loaded with its set by the selector
         return Response(subject_payload(subject, talk_url=talk_url(subject.pk)))
 
 
