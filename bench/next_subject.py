@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._django import setup, teardown  # noqa: E402
+from bench._django import setup, teardown
 
 DB_NAME = "cluster_hunt_next"
 
@@ -51,7 +51,9 @@ def _populate(subjects: int, volunteers: int, seen: int, gold_share: float) -> l
         cursor.execute("ANALYZE")
     ids = []
     for i in range(volunteers):
-        volunteer = Volunteer.objects.create(user=User.objects.create(username=f"v{i}", password="!"))
+        volunteer = Volunteer.objects.create(
+            user=User.objects.create(username=f"v{i}", password="!")
+        )
         ids.append(volunteer.pk)
         with connection.cursor() as cursor:
             # Their history: the first `seen` subjects of the walk (non-gold, in priority order), as if they
@@ -92,7 +94,10 @@ def main() -> None:
 
     media = setup(DB_NAME)
     try:
-        print(f"populating {args.subjects} subjects, {args.volunteers} volunteers x {args.seen} seen ...", flush=True)
+        print(
+            f"populating {args.subjects} subjects, {args.volunteers} volunteers x {args.seen} seen ...",
+            flush=True,
+        )
         start = time.perf_counter()
         volunteer_ids = _populate(args.subjects, args.volunteers, args.seen, gold_share=0.02)
         print(f"populated in {time.perf_counter() - start:.0f} s", flush=True)

@@ -9,7 +9,7 @@ import numpy as np
 
 from ml.simulate.candidate import render_candidate
 from ml.simulate.xray import beta_fraction_within
-from tests.ml.simulate.conftest import CLEAN, cluster_truth
+from tests.ml.simulate.builders import CLEAN, cluster_truth
 
 # A negligible PSF: these tests check the beta-model normalisation; test_psf checks the PSF.
 SHARP = replace(CLEAN, psf_fwhm_on_axis_arcsec=0.3)

@@ -8,7 +8,7 @@ import numpy as np
 from scipy.optimize import curve_fit
 
 from ml.simulate.candidate import render_candidate
-from tests.ml.simulate.conftest import CLEAN, cluster_truth
+from tests.ml.simulate.builders import CLEAN, cluster_truth
 
 
 def _radial_profile(

@@ -9,7 +9,7 @@ import numpy as np
 
 from ml.simulate.candidate import render_candidate
 from ml.simulate.xray import KING_FWHM_OVER_CORE, psf_fwhm_arcsec
-from tests.ml.simulate.conftest import CLEAN, point_truth
+from tests.ml.simulate.builders import CLEAN, point_truth
 
 # Fine pixels so the measured FWHM is the PSF's own, not the pixel's.
 FINE = replace(CLEAN, poisson=False, xray_pixel_arcsec=0.4, xray_npix=128)
