@@ -322,6 +322,7 @@ def read_fits_images_bytes(
     min_size: int = DEFAULT_MIN_SIZE,
     expected_shape: tuple[int, int] | Mapping[str, tuple[int, int]] | None = None,
     require: Collection[str] = (),
+    skip: Collection[str] = (),
     with_wcs: bool = True,
 ) -> dict[str, FitsImage]:
     """:func:`read_fits_images` for bytes already in memory (an upload); ``name`` labels errors."""
@@ -342,6 +343,9 @@ def read_fits_images_bytes(
     if missing:
         found = ", ".join(keys.values())
         raise InputError(name, f"no image HDU named {', '.join(missing)} (found {found})")
+    # HDUs the caller does not need are still checked structurally above, but never decoded.
+    skipped = {n.upper() for n in skip}
+    images = [hdu for hdu in images if keys[hdu.index] not in skipped] or images
 
     shapes: dict[int, tuple[int, int]] = {}
     for hdu in images:
@@ -386,6 +390,7 @@ def read_fits_images(
     min_size: int = DEFAULT_MIN_SIZE,
     expected_shape: tuple[int, int] | Mapping[str, tuple[int, int]] | None = None,
     require: Collection[str] = (),
+    skip: Collection[str] = (),
     with_wcs: bool = True,
 ) -> dict[str, FitsImage]:
     """Every 2-D image HDU of a FITS file (plain or gzip), keyed by upper-case EXTNAME.
@@ -394,7 +399,8 @@ def read_fits_images(
     repeated name gets ``[<n>]`` appended. Tables are skipped; tile-compressed images are refused.
     ``max_bytes`` caps the file, its inflated size and its declared data; ``max_pixels`` caps each
     image. ``expected_shape`` is (rows, cols) for every image, or a mapping from HDU name;
-    ``require`` names HDUs that must be present. ``with_wcs=False`` skips building WCS objects
+    ``require`` names HDUs that must be present; ``skip`` names HDUs not to decode (e.g. an exposure
+    map nobody displays; they are still checked structurally). ``with_wcs=False`` skips building WCS objects
     (1-2 ms each) when only pixels are needed.
     """
     return read_fits_images_bytes(
@@ -405,6 +411,7 @@ def read_fits_images(
         min_size=min_size,
         expected_shape=expected_shape,
         require=require,
+        skip=skip,
         with_wcs=with_wcs,
     )
 

@@ -356,7 +356,7 @@ class RenderedCandidate:
     viewer: dict[str, ViewerArray]
     previews: dict[str, bytes]  # JPEG at native size, per band
     thumbnail: bytes  # JPEG colour composite
-    cnn: np.ndarray  # (3, cnn_size, cnn_size) float32
+    cnn: np.ndarray | None  # (3, cnn_size, cnn_size) float32; None when not asked for
 
 
 def render_candidate(
@@ -364,10 +364,14 @@ def render_candidate(
     optical: np.ndarray | None = None,
     *,
     thumb_size: int = 96,
-    cnn_size: int = 64,
+    cnn_size: int | None = 64,
     quality: int = 90,
 ) -> RenderedCandidate:
-    """Viewer arrays, previews, thumbnail and CNN input, computing each band's stretch only once."""
+    """Viewer arrays, previews, thumbnail and CNN input, computing each band's stretch only once.
+
+    ``cnn_size=None`` skips the CNN input (ingestion stores the viewer arrays, from which training
+    recomputes it, and need not ship 48 kB per candidate between processes).
+    """
     bands = {"xray": xray} if optical is None else {"xray": xray, "optical": optical}
     viewer: dict[str, ViewerArray] = {}
     previews: dict[str, bytes] = {}
@@ -380,5 +384,5 @@ def render_candidate(
         previews[name] = encode_jpeg(_grey_image(units[name]), quality)
     optical_unit = units.get("optical")
     thumbnail = encode_jpeg(_composite_from_units(units["xray"], optical_unit, thumb_size), quality)
-    cnn = _cnn_from_units(units["xray"], optical_unit, cnn_size)
+    cnn = None if cnn_size is None else _cnn_from_units(units["xray"], optical_unit, cnn_size)
     return RenderedCandidate(viewer=viewer, previews=previews, thumbnail=thumbnail, cnn=cnn)
