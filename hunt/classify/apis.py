@@ -188,19 +188,17 @@ class ClassificationCreateApi(APIView):
         classification = result.classification
         body = {
             "id": classification.pk,
-            "idempotency_key": classification.idempotency_key,
+            "idempotency_key": str(classification.idempotency_key),
             "subject": classification.subject_id,
             "answer": classification.answer,
             "redshift": classification.redshift,
-            "created_at": classification.created_at,
+            "created_at": classification.created_at.isoformat(),
             "feedback": None if result.feedback is None else vars(result.feedback),
             "session_count": session_count,
             "talk_url": talk_url(classification.subject_id),
         }
-        return Response(
-            ClassificationOutput(body).data,
-            status=status.HTTP_201_CREATED if result.created else 200,
-        )
+        # Built by hand (ClassificationOutput documents it): a serializer here costs as much as the SQL.
+        return Response(body, status=status.HTTP_201_CREATED if result.created else 200)
 
 
 class MyClassificationOutput(serializers.ModelSerializer):
