@@ -60,6 +60,7 @@ check-deploy: install
 	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_REDIS_URL) DJANGO_ALLOWED_HOSTS=hunt.example.org \
 	$(BIN)/python manage.py check --deploy --fail-level WARNING
 	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python manage.py spectacular --validate --fail-on-warn > /dev/null
 
 clean:
 	rm -rf $(VENV) var
