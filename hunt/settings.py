@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "hunt.subjects",
     "hunt.catalogues",
     "hunt.classify",
+    "hunt.learning",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,170 @@
+"""The learning loop's records: frozen label snapshots, training runs, model versions and predictions.
+
+Every model is traceable: a ModelVersion points at the TrainingRun that made it, which points at the
+LabelSnapshot (rows + sha256) it learned from.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from hunt.classify.models import Workflow
+from hunt.subjects.models import Subject
+
+# The five Hunt classes, in the order of the CNN's 5-class head.
+CLASSES = ("cluster_low_z", "cluster_high_z", "galaxy", "point", "other")
+
+
+class LabelSnapshot(models.Model):
+    """Training labels frozen at trigger time, so a run can be reproduced exactly."""
+
+    workflow = models.ForeignKey(Workflow, on_delete=models.PROTECT, related_name="snapshots")
+    min_votes = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64, db_index=True)
+    row_count = models.PositiveIntegerField()
+    counts = models.JSONField(default=dict, help_text="Rows per split and per label.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("-created_at",)
+
+    def __str__(self) -> str:
+        return f"Snapshot {self.sha256[:12]} ({self.row_count} rows)"
+
+
+class LabelSnapshotRow(models.Model):
+    class Source(models.TextChoices):
+        EXPERT = "expert", "Expert label"
+        CROWD = "crowd", "Volunteer consensus"
+
+    class Split(models.TextChoices):
+        TRAIN = "train", "Training"
+        VALIDATION = "validation", "Validation"
+        HELDOUT = "heldout", "Held out (evaluation)"
+
+    snapshot = models.ForeignKey(LabelSnapshot, on_delete=models.CASCADE, related_name="rows")
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="+")
+    label = models.CharField(max_length=20, help_text="One of the five Hunt classes.")
+    source = models.CharField(max_length=10, choices=Source.choices)
+    votes = models.PositiveIntegerField(default=0)
+    agreement = models.FloatField(default=1.0, help_text="Share of votes for the majority answer.")
+    cluster_fraction = models.FloatField(
+        null=True, blank=True, help_text="Share of votes for 'cluster'."
+    )
+    split = models.CharField(max_length=10, choices=Split.choices)
+
+    class Meta:
+        ordering = ("snapshot_id", "subject_id")
+        constraints = [
+            models.UniqueConstraint(fields=("snapshot", "subject"), name="snapshot_row_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject_id}: {self.label} ({self.source}, {self.split})"
+
+
+class TrainingRun(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    ACTIVE = (Status.QUEUED, Status.RUNNING)
+
+    # A constant column makes "at most one active run" a database constraint, not a race.
+    kind = models.CharField(max_length=10, default="cnn", editable=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    snapshot = models.ForeignKey(LabelSnapshot, on_delete=models.PROTECT, related_name="runs")
+    params = models.JSONField(default=dict, help_text="Hyper-parameters and seed.")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    epoch = models.PositiveIntegerField(default=0)
+    epochs = models.PositiveIntegerField(default=0)
+    batch = models.PositiveIntegerField(default=0)
+    batches = models.PositiveIntegerField(default=0)
+    loss = models.FloatField(null=True, blank=True)
+    curve = models.JSONField(
+        default=list, blank=True, help_text="Per epoch: losses and validation metrics."
+    )
+    metrics = models.JSONField(default=dict, blank=True)
+    eta_seconds = models.FloatField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    cancel_requested = models.BooleanField(default=False)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at",)
+        constraints = [
+            models.UniqueConstraint(
+                fields=("kind",),
+                condition=Q(status__in=("queued", "running")),
+                name="one_active_training_run",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Training run #{self.pk} ({self.status})"
+
+    @property
+    def percent(self) -> float:
+        if not self.epochs or not self.batches:
+            return 100.0 if self.status == self.Status.SUCCEEDED else 0.0
+        done = max(self.epoch - 1, 0) * self.batches + self.batch
+        return min(100.0, 100.0 * done / (self.epochs * self.batches))
+
+
+class ModelVersion(models.Model):
+    run = models.OneToOneField(TrainingRun, on_delete=models.PROTECT, related_name="model_version")
+    file = models.FileField(upload_to="models/", max_length=300)
+    snapshot_sha256 = models.CharField(max_length=64)
+    code_version = models.CharField(max_length=100)
+    seed = models.IntegerField()
+    params = models.JSONField(default=dict)
+    temperature = models.FloatField(default=1.0)
+    curve = models.JSONField(default=list)
+    validation_metrics = models.JSONField(default=dict)
+    heldout_metrics = models.JSONField(default=dict)
+    is_champion = models.BooleanField(default=False)
+    promoted_at = models.DateTimeField(null=True, blank=True)
+    promotion_note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("-created_at",)
+        constraints = [
+            models.UniqueConstraint(
+                fields=("is_champion",), condition=Q(is_champion=True), name="one_champion"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Model v{self.pk}{' (champion)' if self.is_champion else ''}"
+
+
+class Prediction(models.Model):
+    """A model version's output for one subject. Readers use the champion's rows only."""
+
+    model_version = models.ForeignKey(
+        ModelVersion, on_delete=models.CASCADE, related_name="predictions"
+    )
+    subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="predictions")
+    cluster_probability = models.FloatField(help_text="Calibrated probability of a galaxy cluster.")
+    class_probabilities = models.JSONField(help_text="Probability per Hunt class.")
+    uncertainty = models.FloatField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=("model_version", "subject"), name="prediction_once_per_model"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject_id}: p(cluster)={self.cluster_probability:.3f}"
