@@ -21,12 +21,21 @@ TASK_QUEUES = (Queue("default"), Queue("training"))
 
 def create_app(*, broker_url: str | None = None, main: str = "hunt") -> Celery:
     """Build a configured Celery app; tests build one per broker (Redis, RabbitMQ)."""
-    celery_app = Celery(main, task_cls="celery.contrib.django.task:DjangoTask")
+    # Celery prefers the CELERY_BROKER_URL environment variable to any configured broker_url, so an
+    # explicit broker is set as the read and write URLs (which that variable does not override).
+    changes = (
+        {
+            "broker_url": broker_url,
+            "broker_read_url": broker_url,
+            "broker_write_url": broker_url,
+            "broker_transport_options": {},
+        }
+        if broker_url
+        else None
+    )
+    celery_app = Celery(main, task_cls="celery.contrib.django.task:DjangoTask", changes=changes)
     celery_app.config_from_object("django.conf:settings", namespace="CELERY")
     celery_app.conf.task_queues = TASK_QUEUES
-    if broker_url is not None:
-        celery_app.conf.broker_url = broker_url
-        celery_app.conf.broker_transport_options = {}
     celery_app.autodiscover_tasks()
     return celery_app
 

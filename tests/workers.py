@@ -19,6 +19,11 @@ from hunt.celery import app as main_app
 def running_worker(broker_url: str, *, queues: tuple[str, ...] = ("default",)) -> Iterator[Celery]:
     """Start a solo-pool worker on `broker_url` and make its app current, so shared tasks send there."""
     app = create_app(broker_url=broker_url, main="hunt-test")
+    # Celery prefers the CELERY_BROKER_URL variable to configuration: make sure this app really talks to
+    # the broker under test, for sending and for consuming.
+    scheme = broker_url.split("://", 1)[0]
+    assert app.connection_for_write().as_uri().startswith(scheme)
+    assert app.connection_for_read().as_uri().startswith(scheme)
     app.set_current()
     app.set_default()
     try:
