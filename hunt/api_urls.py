@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from hunt.classify import apis as classify_apis
 from hunt.core import apis as core_apis
+from hunt.learning import apis as learning_apis
 from hunt.subjects import apis as subject_apis
 
 urlpatterns = [
@@ -28,6 +29,24 @@ urlpatterns = [
         "classifications/mine/",
         classify_apis.MyClassificationsApi.as_view(),
         name="api-my-classifications",
+    ),
+    path(
+        "training-runs/", learning_apis.TrainingRunListCreateApi.as_view(), name="api-training-runs"
+    ),
+    path(
+        "training-runs/<int:pk>/",
+        learning_apis.TrainingRunDetailApi.as_view(),
+        name="api-training-run-detail",
+    ),
+    path(
+        "training-runs/<int:pk>/cancel/",
+        learning_apis.TrainingRunCancelApi.as_view(),
+        name="api-training-run-cancel",
+    ),
+    path(
+        "models/<int:pk>/promote/",
+        learning_apis.ModelPromoteApi.as_view(),
+        name="api-model-promote",
     ),
     path("ingest-jobs/", subject_apis.IngestJobListCreateApi.as_view(), name="api-ingest-jobs"),
     path(

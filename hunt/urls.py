@@ -6,6 +6,7 @@ from hunt.core.media import serve_media
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("hunt.classify.urls")),
+    path("", include("hunt.learning.urls")),
     path("", include("hunt.core.urls")),
     path("accounts/", include("hunt.accounts.urls")),
     path("api/", include("hunt.api_urls")),

@@ -40,7 +40,8 @@ def build_candidate_folder(root: Path, count: int = 4, *, labels: list[str] | No
     folder = root / "survey"
     (folder / "candidates").mkdir(parents=True)
     ids = [f"CH-{i:06d}" for i in range(count)]
-    ras = [150.0 + 0.01 * i for i in range(count)]
+    # 0.3 deg apart: each candidate in its own sky cell, so train/held-out splits get several each.
+    ras = [150.0 + 0.3 * i for i in range(count)]
     decs = [2.0 + 0.01 * i for i in range(count)]
     for i, cid in enumerate(ids):
         candidate_hdul(ras[i], decs[i], seed=i).writeto(folder / "candidates" / f"{cid}.fits")

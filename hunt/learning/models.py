@@ -124,7 +124,7 @@ class ModelVersion(models.Model):
     run = models.OneToOneField(TrainingRun, on_delete=models.PROTECT, related_name="model_version")
     file = models.FileField(upload_to="models/", max_length=300)
     snapshot_sha256 = models.CharField(max_length=64)
-    code_version = models.CharField(max_length=100)
+    code_version = models.CharField(max_length=300)
     seed = models.IntegerField()
     params = models.JSONField(default=dict)
     temperature = models.FloatField(default=1.0)

@@ -43,3 +43,7 @@ def log_in(live_server: Any, password: str) -> Callable[[Any, Any], None]:
         page.wait_for_url(f"{live_server.url}/")
 
     return _log_in
+
+
+# The learning tests' workflow of labelled, ingested candidates, for the model page test.
+from tests.learning.conftest import labelled_workflow  # noqa: E402, F401

@@ -1,0 +1,127 @@
+"""Training runs over the API: admins start one (202, or 409 while one is active) and poll its progress."""
+
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.generics import get_object_or_404
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from hunt.accounts.permissions import IsAdmin, IsScientist
+from hunt.classify.models import Workflow
+from hunt.classify.selectors import workflow_default
+from hunt.core.throttling import ScopedWriteRateThrottle
+from hunt.learning.models import ModelVersion, TrainingRun
+from hunt.learning.selectors import training_runs_recent
+from hunt.learning.services import (
+    NotEnoughLabels,
+    TrainingAlreadyActive,
+    TrainingUnavailable,
+    model_promote,
+    training_run_cancel,
+    training_run_start,
+)
+
+
+class TrainingRunOutput(serializers.ModelSerializer):
+    percent = serializers.FloatField(read_only=True)
+    snapshot_sha256 = serializers.CharField(source="snapshot.sha256", read_only=True)
+    model_version = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TrainingRun
+        fields = (
+            "id", "url", "status", "percent", "epoch", "epochs", "batch", "batches", "loss", "eta_seconds",
+            "curve", "metrics", "attempts", "error", "snapshot_sha256", "params", "model_version",
+            "created_at", "started_at", "heartbeat_at", "finished_at",
+        )  # fmt: skip
+        read_only_fields = fields
+
+    def get_model_version(self, run: TrainingRun) -> int | None:
+        version = ModelVersion.objects.filter(run=run).values_list("pk", flat=True).first()
+        return version
+
+    def get_url(self, run: TrainingRun) -> str:
+        return reverse("api-training-run-detail", args=[run.pk])
+
+
+class TrainingRunInput(serializers.Serializer):
+    workflow = serializers.SlugField(required=False)
+    seed = serializers.IntegerField(required=False, min_value=0)
+    epochs = serializers.IntegerField(required=False, min_value=1, max_value=200)
+    min_votes = serializers.IntegerField(required=False, min_value=1, max_value=100)
+
+
+class TrainingRunListCreateApi(APIView):
+    permission_classes = (IsAdmin,)
+    throttle_classes = (ScopedWriteRateThrottle,)
+    throttle_scope = "ingest"
+
+    @extend_schema(responses=TrainingRunOutput(many=True))
+    def get(self, request: Request) -> Response:
+        return Response(TrainingRunOutput(training_runs_recent(), many=True).data)
+
+    @extend_schema(
+        request=TrainingRunInput, responses={202: TrainingRunOutput, 409: None, 503: None}
+    )
+    def post(self, request: Request) -> Response:
+        data = TrainingRunInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values: dict[str, Any] = dict(data.validated_data)
+        slug = values.pop("workflow", None)
+        workflow = get_object_or_404(Workflow, slug=slug) if slug else workflow_default()
+        if workflow is None:
+            return Response({"detail": "no active workflow"}, status=status.HTTP_400_BAD_REQUEST)
+        user = request.user if isinstance(request.user, User) else None
+        try:
+            run = training_run_start(user=user, workflow=workflow, params=values)
+        except TrainingAlreadyActive as error:
+            body = {
+                "detail": str(error),
+                "run": reverse("api-training-run-detail", args=[error.run.pk]),
+            }
+            return Response(body, status=status.HTTP_409_CONFLICT)
+        except NotEnoughLabels as error:
+            return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
+        except TrainingUnavailable as error:
+            return Response({"detail": str(error)}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+        response = Response(TrainingRunOutput(run).data, status=status.HTTP_202_ACCEPTED)
+        response["Location"] = reverse("api-training-run-detail", args=[run.pk])
+        return response
+
+
+class TrainingRunDetailApi(APIView):
+    permission_classes = (IsScientist,)
+
+    @extend_schema(responses=TrainingRunOutput)
+    def get(self, request: Request, pk: int) -> Response:
+        run = get_object_or_404(TrainingRun.objects.select_related("snapshot"), pk=pk)
+        return Response(TrainingRunOutput(run).data)
+
+
+class TrainingRunCancelApi(APIView):
+    permission_classes = (IsAdmin,)
+
+    @extend_schema(request=None, responses={202: TrainingRunOutput})
+    def post(self, request: Request, pk: int) -> Response:
+        run = get_object_or_404(TrainingRun, pk=pk)
+        training_run_cancel(run=run)
+        run.refresh_from_db()
+        return Response(TrainingRunOutput(run).data, status=status.HTTP_202_ACCEPTED)
+
+
+class ModelPromoteApi(APIView):
+    """Make a model version the champion (a rollback when it is an older one)."""
+
+    permission_classes = (IsAdmin,)
+
+    @extend_schema(request=None, responses={200: None})
+    def post(self, request: Request, pk: int) -> Response:
+        version = get_object_or_404(ModelVersion, pk=pk)
+        model_promote(version=version, note=f"promoted by {request.user}")
+        return Response({"detail": f"model v{version.pk} is now the champion"})

@@ -1,0 +1,244 @@
+"""Running a training run end to end: data, training with live progress, calibration, held-out check,
+model file, predictions for every subject, and champion/challenger promotion.
+
+The serving model changes only in `model_promote`, one transaction; a failed or killed run leaves it as it was.
+"""
+
+import io
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
+from hunt.classify.models import SubjectStatus
+from hunt.learning.dataset import subject_images
+from hunt.learning.models import CLASSES, LabelSnapshotRow, ModelVersion, Prediction, TrainingRun
+from hunt.learning.services import model_promote, training_run_claim
+from ml.learning.config import TrainConfig, TrainingCancelled, TrainProgress
+from ml.learning.metrics import roc_auc, tpr_at_fpr
+from ml.learning.model import ClusterNet
+from ml.learning.predict import predict
+from ml.learning.store import load_model, save_model
+from ml.learning.train import train
+from ml.render import PREPROCESSING_VERSION
+
+logger = logging.getLogger(__name__)
+
+CODE_VERSION = f"cluster-hunt 0.1.0 / {PREPROCESSING_VERSION}"
+PROGRESS_EVERY_SECONDS = 1.0
+
+
+def training_run_execute(
+    run_id: int, *, on_progress: Callable[[TrainProgress], None] | None = None
+) -> None:
+    """Entry point of the Celery task (and of `manage.py retrain`, which shows `on_progress` as a bar)."""
+    run = training_run_claim(run_id)
+    if run is None:
+        return
+    try:
+        import torch
+
+        torch.set_num_threads(settings.TORCH_NUM_THREADS)
+        version = _train_and_register(run, on_progress)
+        promoted = _champion_challenger(version)
+        TrainingRun.objects.filter(pk=run.pk).update(
+            status=TrainingRun.Status.SUCCEEDED, finished_at=timezone.now(), heartbeat_at=timezone.now(),
+            metrics={**run.metrics, "promoted": promoted},
+        )  # fmt: skip
+    except TrainingCancelled:
+        TrainingRun.objects.filter(pk=run.pk).update(
+            status=TrainingRun.Status.CANCELLED, finished_at=timezone.now()
+        )
+    except Exception as error:
+        logger.exception("training run #%s failed", run.pk)
+        TrainingRun.objects.filter(pk=run.pk).update(
+            status=TrainingRun.Status.FAILED,
+            finished_at=timezone.now(),
+            error=f"{type(error).__name__}: {error}",
+        )
+
+
+def _rows(run: TrainingRun) -> dict[str, tuple[list[int], np.ndarray, np.ndarray]]:
+    """Per split: subject ids, 5-class label indices and sample weights (crowd agreement)."""
+    out: dict[str, tuple[list[int], list[int], list[float]]] = {}
+    rows = LabelSnapshotRow.objects.filter(snapshot=run.snapshot).order_by("subject_id")
+    for subject_id, label, agreement, split in rows.values_list(
+        "subject_id", "label", "agreement", "split"
+    ):
+        ids, labels, weights = out.setdefault(split, ([], [], []))
+        ids.append(subject_id)
+        labels.append(CLASSES.index(label))
+        weights.append(agreement)
+    return {
+        split: (ids, np.asarray(labels, dtype=np.int64), np.asarray(weights, dtype=np.float32))
+        for split, (ids, labels, weights) in out.items()
+    }
+
+
+def _progress_writer(run: TrainingRun, on_progress: Callable[[TrainProgress], None] | None) -> Any:
+    last = [0.0]
+
+    def report(progress: TrainProgress) -> None:
+        if on_progress is not None:
+            on_progress(progress)
+        now = time.monotonic()
+        if progress.kind == "batch" and now - last[0] < PROGRESS_EVERY_SECONDS:
+            return
+        last[0] = now
+        fields: dict[str, Any] = {
+            "epoch": progress.epoch,
+            "epochs": progress.max_epochs,
+            "batch": progress.batch,
+            "batches": progress.n_batches,
+            "loss": progress.train_loss,
+            "eta_seconds": progress.eta_s,
+            "heartbeat_at": timezone.now(),
+        }
+        if progress.kind == "epoch":
+            point = {
+                "epoch": progress.epoch,
+                "train_loss": progress.train_loss,
+                "val_loss": progress.val_loss,
+                "val_accuracy": progress.val_accuracy,
+                "val_auc": progress.val_auc,
+            }
+            run.curve = [*run.curve, point]
+            fields["curve"] = run.curve
+        TrainingRun.objects.filter(pk=run.pk).update(**fields)
+
+    return report
+
+
+def _should_stop(run: TrainingRun) -> Any:
+    def check() -> bool:
+        return TrainingRun.objects.filter(pk=run.pk, cancel_requested=True).exists()
+
+    return check
+
+
+def _train_and_register(
+    run: TrainingRun, on_progress: Callable[[TrainProgress], None] | None
+) -> ModelVersion:
+    splits = _rows(run)
+    if "train" not in splits:
+        raise ValueError("the snapshot has no training rows")
+    params = run.params
+    # The snapshot's train and validation subjects are both learning material; the trainer holds out its
+    # own stratified validation share for early stopping and calibration. The held-out sky regions stay
+    # unseen for the champion/challenger comparison and the evaluation.
+    ids, labels, weights = splits["train"]
+    if "validation" in splits:
+        ids = ids + splits["validation"][0]
+        labels = np.concatenate([labels, splits["validation"][1]])
+        weights = np.concatenate([weights, splits["validation"][2]])
+    config = TrainConfig(
+        seed=int(params["seed"]), max_epochs=int(params["epochs"]), batch_size=int(params["batch_size"]),
+        learning_rate=float(params["learning_rate"]), patience=int(params["patience"]),
+        num_threads=settings.TORCH_NUM_THREADS,
+    )  # fmt: skip
+    result = train(
+        subject_images(ids), labels, weights=weights, config=config,
+        progress=_progress_writer(run, on_progress), should_stop=_should_stop(run),
+    )  # fmt: skip
+    model = result.model
+    heldout_metrics: dict[str, Any] = {}
+    if "heldout" in splits:
+        held_ids, held_labels, _ = splits["heldout"]
+        held = predict(model, subject_images(held_ids))
+        heldout_metrics = _binary_metrics(held.cluster_prob, (held_labels <= 1).astype(np.int64))
+    buffer = io.BytesIO()
+    save_model(model, buffer, metadata={"run": run.pk, "snapshot": run.snapshot.sha256})
+    version = ModelVersion(
+        run=run, snapshot_sha256=run.snapshot.sha256, code_version=CODE_VERSION, seed=config.seed,
+        params=params, temperature=model.temperature, curve=result.curve,
+        validation_metrics=result.val_metrics, heldout_metrics=heldout_metrics,
+    )  # fmt: skip
+    version.file.save(f"cnn-run{run.pk}.pt", ContentFile(buffer.getvalue()), save=False)
+    version.save()
+    _predictions_write(version, model, int(params.get("mc_samples", 8)))
+    run.metrics = {"validation": result.val_metrics, "heldout": heldout_metrics}
+    TrainingRun.objects.filter(pk=run.pk).update(metrics=run.metrics, heartbeat_at=timezone.now())
+    return version
+
+
+def _binary_metrics(probabilities: np.ndarray, labels: np.ndarray) -> dict[str, Any]:
+    if labels.min() == labels.max():
+        return {"n": int(labels.size), "auc": None, "note": "one class only"}
+    return {
+        "n": int(labels.size),
+        "positives": int(labels.sum()),
+        "auc": roc_auc(probabilities, labels),
+        "tpr_at_fpr_005": tpr_at_fpr(probabilities, labels, 0.05),
+    }
+
+
+def _predictions_write(version: ModelVersion, model: ClusterNet, mc_samples: int) -> None:
+    """Predictions for every subject of the workflow, stored under this version (not yet visible)."""
+    workflow = version.run.snapshot.workflow
+    subject_ids = list(
+        SubjectStatus.objects.filter(workflow=workflow)
+        .order_by("subject_id")
+        .values_list("subject_id", flat=True)
+    )
+    for start in range(0, len(subject_ids), 2000):
+        chunk = subject_ids[start : start + 2000]
+        output = predict(model, subject_images(chunk), mc_samples=mc_samples, seed=version.seed)
+        Prediction.objects.bulk_create(
+            [
+                Prediction(
+                    model_version=version,
+                    subject_id=pk,
+                    cluster_probability=float(output.cluster_prob[i]),
+                    class_probabilities=dict(
+                        zip(CLASSES, map(float, output.class_probs[i]), strict=True)
+                    ),
+                    uncertainty=float(output.uncertainty[i]),
+                )
+                for i, pk in enumerate(chunk)
+            ],
+            batch_size=2000,
+        )
+        TrainingRun.objects.filter(pk=version.run_id).update(heartbeat_at=timezone.now())
+
+
+def _champion_challenger(version: ModelVersion) -> bool:
+    """Promote the new model only if it beats the champion on the new snapshot's held-out split.
+
+    Both models are scored on the same held-out subjects (the challenger's snapshot), so the comparison is
+    fair even when the champion was trained on older labels. No champion yet: the first model is promoted.
+    """
+    current = ModelVersion.objects.filter(is_champion=True).first()
+    challenger_auc = version.heldout_metrics.get("auc")
+    if current is None:
+        model_promote(version=version, note="first model")
+        return True
+    if challenger_auc is None:
+        version.promotion_note = "not promoted: no held-out AUC to compare"
+        version.save(update_fields=["promotion_note"])
+        return False
+    held_ids = list(
+        LabelSnapshotRow.objects.filter(snapshot=version.run.snapshot, split="heldout")
+        .order_by("subject_id")
+        .values_list("subject_id", "label")
+    )
+    labels = np.asarray([CLASSES.index(label) <= 1 for _, label in held_ids], dtype=np.int64)
+    with current.file.open("rb") as handle:
+        champion_model = load_model(io.BytesIO(handle.read()))
+    held_images = subject_images([pk for pk, _ in held_ids])
+    champion_probs = predict(champion_model.model, held_images).cluster_prob
+    champion_auc = _binary_metrics(champion_probs, labels).get("auc") or 0.0
+    if challenger_auc > champion_auc:
+        model_promote(
+            version=version, note=f"held-out AUC {challenger_auc:.4f} > champion {champion_auc:.4f}"
+        )
+        return True
+    version.promotion_note = (
+        f"not promoted: held-out AUC {challenger_auc:.4f} <= champion {champion_auc:.4f}"
+    )
+    version.save(update_fields=["promotion_note"])
+    return False

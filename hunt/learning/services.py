@@ -1,0 +1,199 @@
+"""Starting, running and finishing training runs; promoting and rolling back models.
+
+One run at a time is a database constraint (`one_active_training_run`), so two admins pressing "Retrain" at
+once cannot start two jobs: the second gets `TrainingAlreadyActive` (HTTP 409). The run row is the source of
+truth for progress; a heartbeat on it lets a sweeper fail runs whose worker died, and an attempts counter caps
+redeliveries (acks_late + reject_on_worker_lost redeliver a job whose worker was killed).
+"""
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from hunt.classify.models import SubjectStatus, Workflow
+from hunt.classify.rules import seeded_random
+from hunt.learning.models import ModelVersion, Prediction, TrainingRun
+from hunt.learning.snapshots import label_snapshot_create
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 2
+# A running job beats at least once per batch; silence this long means its worker is gone.
+STALE_AFTER = timedelta(seconds=getattr(settings, "TRAINING_STALE_AFTER_SECONDS", 180))
+# A queued job nobody picked up this long (lost message, no training worker) is given up.
+QUEUE_TIMEOUT = timedelta(minutes=30)
+
+DEFAULT_PARAMS: dict[str, Any] = {
+    "seed": 0,
+    "epochs": 20,
+    "batch_size": 64,
+    "learning_rate": 2e-3,
+    "patience": 4,
+    "min_votes": 3,
+    "mc_samples": 8,
+    "random_priority_share": 0.2,
+}
+
+
+class TrainingAlreadyActive(Exception):
+    def __init__(self, run: TrainingRun) -> None:
+        super().__init__(
+            f"training run #{run.pk} is already {run.status}; wait for it or cancel it"
+        )
+        self.run = run
+
+
+class TrainingUnavailable(Exception):
+    """The job could not be queued (e.g. the broker is down); the run is marked failed, not left queued."""
+
+
+class NotEnoughLabels(Exception):
+    pass
+
+
+def training_runs_sweep(*, now: Any = None) -> int:
+    """Fail runs whose worker went silent or whose message was never picked up; returns how many."""
+    now = now or timezone.now()
+    stale = TrainingRun.objects.filter(
+        status=TrainingRun.Status.RUNNING, heartbeat_at__lt=now - STALE_AFTER
+    )
+    lost = TrainingRun.objects.filter(
+        status=TrainingRun.Status.QUEUED, created_at__lt=now - QUEUE_TIMEOUT
+    )
+    failed = stale.update(
+        status=TrainingRun.Status.FAILED,
+        finished_at=now,
+        error="the worker stopped reporting (killed or lost)",
+    )
+    failed += lost.update(
+        status=TrainingRun.Status.FAILED,
+        finished_at=now,
+        error="no training worker picked the job up",
+    )
+    return failed
+
+
+def training_run_start(
+    *,
+    user: User | None,
+    workflow: Workflow,
+    params: dict[str, Any] | None = None,
+    queue: bool = True,
+) -> TrainingRun:
+    """Freeze the labels and queue a run; raises TrainingAlreadyActive while another run is active."""
+    training_runs_sweep()
+    merged = {**DEFAULT_PARAMS, **(params or {})}
+    active = TrainingRun.objects.filter(status__in=TrainingRun.ACTIVE).first()
+    if active is not None:
+        raise TrainingAlreadyActive(active)
+    try:
+        with transaction.atomic():
+            snapshot = label_snapshot_create(workflow=workflow, min_votes=int(merged["min_votes"]))
+            train_rows = snapshot.counts.get("split", {}).get("train", 0)
+            if train_rows < 10:
+                raise NotEnoughLabels(
+                    f"only {train_rows} labelled training subjects (at least 10 needed); "
+                    f"classify more or lower min_votes"
+                )
+            run = TrainingRun.objects.create(snapshot=snapshot, params=merged, requested_by=user)
+    except IntegrityError as error:
+        # Another request created an active run between our check and our insert.
+        active = TrainingRun.objects.filter(status__in=TrainingRun.ACTIVE).first()
+        if active is None:
+            raise
+        raise TrainingAlreadyActive(active) from error
+    if queue:
+        _enqueue(run)
+    return run
+
+
+def _enqueue(run: TrainingRun) -> None:
+    from hunt.learning.tasks import training_run_task
+
+    try:
+        training_run_task.apply_async(args=[run.pk], retry=False)
+    except (
+        Exception
+    ) as error:  # kombu raises transport-specific errors when the broker is unreachable
+        TrainingRun.objects.filter(pk=run.pk).update(
+            status=TrainingRun.Status.FAILED, finished_at=timezone.now(),
+            error=f"could not queue the job, is the broker running? ({type(error).__name__}: {error})",
+        )  # fmt: skip
+        raise TrainingUnavailable(f"the job queue is unreachable: {error}") from error
+
+
+def training_run_cancel(*, run: TrainingRun) -> None:
+    """Ask a run to stop at its next batch (a queued run is cancelled at once)."""
+    TrainingRun.objects.filter(pk=run.pk, status=TrainingRun.Status.QUEUED).update(
+        status=TrainingRun.Status.CANCELLED, finished_at=timezone.now()
+    )
+    TrainingRun.objects.filter(pk=run.pk, status=TrainingRun.Status.RUNNING).update(
+        cancel_requested=True
+    )
+
+
+def training_run_claim(run_id: int) -> TrainingRun | None:
+    """Take a run for execution, once; None when there is nothing (more) to do for this message.
+
+    Idempotent on the run id: a finished run is never re-run; a redelivered running run counts an attempt
+    and is failed past MAX_ATTEMPTS instead of looping forever.
+    """
+    with transaction.atomic():
+        run = TrainingRun.objects.select_for_update().filter(pk=run_id).first()
+        if run is None or run.status not in TrainingRun.ACTIVE:
+            return None
+        now = timezone.now()
+        if run.attempts >= MAX_ATTEMPTS:
+            run.status, run.finished_at = TrainingRun.Status.FAILED, now
+            run.error = f"gave up after {run.attempts} attempts (the worker died each time)"
+            run.save(update_fields=["status", "finished_at", "error"])
+            return None
+        run.attempts += 1
+        run.status = TrainingRun.Status.RUNNING
+        run.started_at = run.started_at or now
+        run.heartbeat_at = now
+        run.error = ""
+        run.save(update_fields=["attempts", "status", "started_at", "heartbeat_at", "error"])
+        return run
+
+
+@transaction.atomic
+def model_promote(*, version: ModelVersion, note: str = "") -> None:
+    """Make `version` the champion and reorder volunteers' queue by its uncertainty, in one transaction.
+
+    Readers filter predictions by the champion, so they see the old model's predictions or the new ones,
+    never a mix. Priorities: most uncertain first, except a fixed random share (RANDOM_PRIORITY_SHARE) that
+    keeps a seeded-random place so the crowd still sees a fair sample of everything.
+    """
+    ModelVersion.objects.filter(is_champion=True).exclude(pk=version.pk).update(is_champion=False)
+    version.is_champion = True
+    version.promoted_at = timezone.now()
+    version.promotion_note = note
+    version.save(update_fields=["is_champion", "promoted_at", "promotion_note"])
+    workflow = version.run.snapshot.workflow
+    share = float(version.params.get("random_priority_share", 0.2))
+    uncertainty = dict(
+        Prediction.objects.filter(model_version=version).values_list("subject_id", "uncertainty")
+    )
+    if not uncertainty:
+        return
+    top = max(uncertainty.values()) or 1.0
+    statuses = list(
+        SubjectStatus.objects.filter(workflow=workflow).only("id", "subject_id", "priority")
+    )
+    for status in statuses:
+        draw = seeded_random(workflow.seed, "priority", version.pk, status.subject_id)
+        if status.subject_id in uncertainty and draw >= share:
+            # Walks go in ascending priority: the most uncertain subjects come first.
+            status.priority = 1.0 - uncertainty[status.subject_id] / top
+        else:
+            # A second draw places the random share anywhere in the queue, not all at the front.
+            status.priority = seeded_random(workflow.seed, "place", version.pk, status.subject_id)
+    SubjectStatus.objects.bulk_update(statuses, ["priority"], batch_size=5000)
+    Workflow.objects.filter(pk=workflow.pk).update(priority_epoch=F("priority_epoch") + 1)

@@ -1,0 +1,20 @@
+"""The training task: thin, on its own queue, safe to redeliver."""
+
+from celery import shared_task
+
+
+# acks_late + reject_on_worker_lost: a job whose worker (or pool child) is killed goes back to the queue;
+# training_run_claim counts attempts on the run row, so redelivery cannot loop forever.
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+    queue="training",
+    soft_time_limit=25 * 60,
+    time_limit=28 * 60,
+)
+def training_run_task(run_id: int) -> None:
+    # Imported here: torch loads only in the training worker, never in web processes that queue jobs.
+    from hunt.learning.pipeline import training_run_execute
+
+    training_run_execute(run_id)

@@ -1,0 +1,74 @@
+"""Retraining over the API with a real worker: 202, progress on the run row, 409 while active."""
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from hunt.accounts.models import Volunteer
+from hunt.classify.models import SubjectStatus, Workflow
+from hunt.classify.selectors import subject_next_for_volunteer
+from hunt.learning.models import ModelVersion, Prediction, TrainingRun
+from tests.learning.conftest import TINY
+from tests.workers import running_worker, wait_until
+
+RUNS = reverse("api-training-runs")
+
+
+def test_only_admins_start_training(volunteer_client: Client, scientist_client: Client) -> None:
+    assert volunteer_client.post(RUNS, {}, content_type="application/json").status_code == 403
+    assert scientist_client.post(RUNS, {}, content_type="application/json").status_code == 403
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_triggered_run_goes_queued_running_succeeded_and_reorders_the_queue(
+    labelled_workflow: Callable[..., Workflow], admin: Any
+) -> None:
+    workflow = labelled_workflow()
+    watcher = Volunteer.objects.create()
+    first_before = subject_next_for_volunteer(workflow=workflow, volunteer=watcher)
+    client = Client()
+    client.force_login(admin)
+    seen: set[str] = set()
+    with running_worker(
+        os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15"), queues=("training",)
+    ):
+        response = client.post(RUNS, TINY | {"seed": 3}, content_type="application/json")
+        assert response.status_code == 202, response.content
+        assert response["Location"] == response.json()["url"]
+        seen.add(response.json()["status"])
+        conflict = client.post(RUNS, {}, content_type="application/json")
+        assert conflict.status_code == 409
+        assert "already" in conflict.json()["detail"]
+
+        def finished() -> bool:
+            state = client.get(response.json()["url"]).json()
+            seen.add(state["status"])
+            return state["status"] in {"succeeded", "failed"}
+
+        assert wait_until(finished, timeout=120, every=0.05)
+
+    run = TrainingRun.objects.get()
+    assert run.status == TrainingRun.Status.SUCCEEDED, run.error
+    assert {"queued", "succeeded"} <= seen
+    assert run.curve
+    version = ModelVersion.objects.get(run=run)
+    assert version.snapshot_sha256 == run.snapshot.sha256
+    assert Prediction.objects.filter(model_version=version).count() == SubjectStatus.objects.count()
+    workflow.refresh_from_db()
+    first_after = subject_next_for_volunteer(workflow=workflow, volunteer=watcher)
+    most_uncertain = (
+        Prediction.objects.filter(model_version=version).order_by("-uncertainty").first()
+    )
+    assert first_after is not None
+    assert first_before is not None
+    assert most_uncertain is not None
+    # The walk restarted on the new priorities: the first subject offered is now one the model doubts.
+    assert (
+        first_after.subject_id != first_before.subject_id
+        or first_after.subject_id == most_uncertain.subject_id
+    )
