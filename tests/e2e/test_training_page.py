@@ -30,7 +30,9 @@ def test_an_admin_retrains_and_sees_the_new_model(
     for key, value in TINY.items():
         monkeypatch.setitem(DEFAULT_PARAMS, key, value)
     log_in(page, admin)
-    with running_worker(os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15"), queues=("training",)):
+    with running_worker(
+        os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15"), queues=("training",)
+    ):
         page.goto(f"{live_server.url}/science/model/")
         expect(page.get_by_text("No model yet.")).to_be_visible()
         page.get_by_role("button", name="Retrain").click()
