@@ -61,6 +61,11 @@ def _populate(subjects: int, volunteers: int, workdir: Path) -> None:
     tokens = [Token(key=binascii.hexlify(os.urandom(20)).decode(), user=user) for user in users]
     Token.objects.bulk_create(tokens, batch_size=5000)
     (workdir / "tokens.txt").write_text("\n".join(token.key for token in tokens) + "\n")
+    # Fresh bulk loads have no planner statistics until autovacuum catches up; a live database has them.
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     ids = Subject.objects.values_list("pk", flat=True)
     (workdir / "subjects.txt").write_text("\n".join(map(str, ids)) + "\n")
 
