@@ -319,6 +319,7 @@ def test_render_candidate_without_optical() -> None:
     rendered = render_candidate(_xray())
 
     assert set(rendered.viewer) == {"xray"}
+    assert rendered.cnn is not None
     assert not rendered.cnn[2].any()
 
 
