@@ -114,8 +114,10 @@ class TrainingRun(models.Model):
 
     @property
     def percent(self) -> float:
+        if self.status == self.Status.SUCCEEDED:
+            return 100.0  # early stopping finishes before the maximum number of epochs
         if not self.epochs or not self.batches:
-            return 100.0 if self.status == self.Status.SUCCEEDED else 0.0
+            return 0.0
         done = max(self.epoch - 1, 0) * self.batches + self.batch
         return min(100.0, 100.0 * done / (self.epochs * self.batches))
 
