@@ -115,7 +115,7 @@ def _open(source: Source) -> zipfile.ZipFile:
     handle: Any = io.BytesIO(source) if isinstance(source, bytes | bytearray) else source
     try:
         return zipfile.ZipFile(handle)
-    except (zipfile.BadZipFile, OSError) as exc:
+    except zipfile.BadZipFile as exc:  # a missing file stays FileNotFoundError
         raise ModelFormatError(f"not a {FORMAT} model file (not a zip archive): {exc}") from exc
 
 

@@ -1,12 +1,25 @@
-"""A tiny model trained once per session on the toy set, shared by read-only tests."""
+"""A tiny model trained once per session on the toy set, shared by read-only tests; one torch thread."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pytest
+import torch
 
 from ml.learning import TrainResult, train
 from tests.ml.learning.toy import tiny_config, toy_images
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_torch_thread() -> Iterator[None]:
+    """Tiny tensors gain nothing from two threads, and on a busy machine OpenMP's spin-waiting
+    makes two threads several times slower than one."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="session")

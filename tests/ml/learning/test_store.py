@@ -136,6 +136,8 @@ def test_weights_that_do_not_fit_the_architecture_are_refused(saved: bytes) -> N
 def test_files_that_are_not_models_are_refused(saved: bytes) -> None:
     with pytest.raises(ModelFormatError, match="not a zip"):
         load_model(b"SIMPLE  =                    T")
+    with pytest.raises(ModelFormatError, match="not a zip"):
+        load_model(saved[: len(saved) // 2])  # truncated upload
     with pytest.raises(ModelFormatError, match="format"):
         load_model(_rewrite(saved, lambda m: m.update(format="keras")))
     empty = io.BytesIO()
