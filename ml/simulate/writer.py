@@ -33,7 +33,7 @@ OPTICAL_CARDS = (
     ("INSTRUME", "PLATE-SIM", "simulated photographic plate"),
 )
 ORIGIN_CARD = ("ORIGIN", "ClusterHunt simulator", f"ml.simulate {SIMULATOR_VERSION}")
-# Cards that change per candidate; their template values are placeholders.
+# Cards that change per candidate; the template holds stand-in values that each file overwrites.
 VARIABLE = ("CRVAL1", "CRVAL2", "OBJECT", "EXPOSURE")
 
 
