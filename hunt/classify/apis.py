@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -33,8 +34,6 @@ def _workflow(slug: str | None) -> Workflow:
         return get_object_or_404(Workflow, slug=slug, active=True)
     workflow = workflow_default()
     if workflow is None:
-        from django.http import Http404
-
         raise Http404("no active workflow")
     return workflow
 

@@ -43,8 +43,11 @@ class TrainingRunOutput(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_model_version(self, run: TrainingRun) -> int | None:
-        version = ModelVersion.objects.filter(run=run).values_list("pk", flat=True).first()
-        return version
+        # Loaded with the run (select_related): no query per row of the list.
+        try:
+            return run.model_version.pk
+        except ModelVersion.DoesNotExist:
+            return None
 
     def get_url(self, run: TrainingRun) -> str:
         return reverse("api-training-run-detail", args=[run.pk])
@@ -100,7 +103,9 @@ class TrainingRunDetailApi(APIView):
 
     @extend_schema(responses=TrainingRunOutput)
     def get(self, request: Request, pk: int) -> Response:
-        run = get_object_or_404(TrainingRun.objects.select_related("snapshot"), pk=pk)
+        run = get_object_or_404(
+            TrainingRun.objects.select_related("snapshot", "model_version"), pk=pk
+        )
         return Response(TrainingRunOutput(run).data)
 
 

@@ -29,6 +29,9 @@ from ml.render import PREPROCESSING_VERSION
 
 logger = logging.getLogger(__name__)
 
+# Held-out cutouts and their cluster-vs-not labels.
+Heldout = tuple[np.ndarray, np.ndarray]
+
 CODE_VERSION = f"cluster-hunt 0.1.0 / {PREPROCESSING_VERSION}"
 PROGRESS_EVERY_SECONDS = 1.0
 
@@ -44,8 +47,8 @@ def training_run_execute(
         import torch
 
         torch.set_num_threads(settings.TORCH_NUM_THREADS)
-        version = _train_and_register(run, on_progress)
-        promoted = _champion_challenger(version)
+        version, heldout = _train_and_register(run, on_progress)
+        promoted = _champion_challenger(version, heldout)
         TrainingRun.objects.filter(pk=run.pk).update(
             status=TrainingRun.Status.SUCCEEDED, finished_at=timezone.now(), heartbeat_at=timezone.now(),
             metrics={**run.metrics, "promoted": promoted},
@@ -123,7 +126,7 @@ def _should_stop(run: TrainingRun) -> Any:
 
 def _train_and_register(
     run: TrainingRun, on_progress: Callable[[TrainProgress], None] | None
-) -> ModelVersion:
+) -> tuple[ModelVersion, Heldout | None]:
     splits = _rows(run)
     if "train" not in splits:
         raise ValueError("the snapshot has no training rows")
@@ -147,10 +150,13 @@ def _train_and_register(
     )  # fmt: skip
     model = result.model
     heldout_metrics: dict[str, Any] = {}
+    heldout: Heldout | None = None
     if "heldout" in splits:
         held_ids, held_labels, _ = splits["heldout"]
-        held = predict(model, subject_images(held_ids))
-        heldout_metrics = _binary_metrics(held.cluster_prob, (held_labels <= 1).astype(np.int64))
+        # Read once: the champion is scored on the same images when the challenger is compared with it.
+        heldout = (subject_images(held_ids), (held_labels <= 1).astype(np.int64))
+        held = predict(model, heldout[0])
+        heldout_metrics = _binary_metrics(held.cluster_prob, heldout[1])
     buffer = io.BytesIO()
     save_model(model, buffer, metadata={"run": run.pk, "snapshot": run.snapshot.sha256})
     version = ModelVersion(
@@ -163,7 +169,7 @@ def _train_and_register(
     _predictions_write(version, model, int(params.get("mc_samples", 8)))
     run.metrics = {"validation": result.val_metrics, "heldout": heldout_metrics}
     TrainingRun.objects.filter(pk=run.pk).update(metrics=run.metrics, heartbeat_at=timezone.now())
-    return version
+    return version, heldout
 
 
 def _binary_metrics(probabilities: np.ndarray, labels: np.ndarray) -> dict[str, Any]:
@@ -206,7 +212,7 @@ def _predictions_write(version: ModelVersion, model: ClusterNet, mc_samples: int
         TrainingRun.objects.filter(pk=version.run_id).update(heartbeat_at=timezone.now())
 
 
-def _champion_challenger(version: ModelVersion) -> bool:
+def _champion_challenger(version: ModelVersion, heldout: Heldout | None) -> bool:
     """Promote the new model only if it beats the champion on the new snapshot's held-out split.
 
     Both models are scored on the same held-out subjects (the challenger's snapshot), so the comparison is
@@ -217,20 +223,14 @@ def _champion_challenger(version: ModelVersion) -> bool:
     if current is None:
         model_promote(version=version, note="first model")
         return True
-    if challenger_auc is None:
+    if challenger_auc is None or heldout is None:
         version.promotion_note = "not promoted: no held-out AUC to compare"
         version.save(update_fields=["promotion_note"])
         return False
-    held_ids = list(
-        LabelSnapshotRow.objects.filter(snapshot=version.run.snapshot, split="heldout")
-        .order_by("subject_id")
-        .values_list("subject_id", "label")
-    )
-    labels = np.asarray([CLASSES.index(label) <= 1 for _, label in held_ids], dtype=np.int64)
+    images, labels = heldout
     with current.file.open("rb") as handle:
         champion_model = load_model(io.BytesIO(handle.read()))
-    held_images = subject_images([pk for pk, _ in held_ids])
-    champion_probs = predict(champion_model.model, held_images).cluster_prob
+    champion_probs = predict(champion_model.model, images).cluster_prob
     champion_auc = _binary_metrics(champion_probs, labels).get("auc") or 0.0
     if challenger_auc > champion_auc:
         model_promote(

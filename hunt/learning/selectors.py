@@ -6,7 +6,7 @@ from hunt.learning.models import ModelVersion, TrainingRun
 
 
 def training_runs_recent(*, limit: int = 20) -> QuerySet[TrainingRun]:
-    return TrainingRun.objects.select_related("snapshot", "requested_by")[:limit]
+    return TrainingRun.objects.select_related("snapshot", "requested_by", "model_version")[:limit]
 
 
 def model_versions() -> QuerySet[ModelVersion]:

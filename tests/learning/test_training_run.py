@@ -48,6 +48,12 @@ def test_a_run_trains_registers_predicts_and_promotes_the_first_model(
     workflow.refresh_from_db()
     assert workflow.priority_epoch == epoch_before + 1
     assert dict(SubjectStatus.objects.values_list("subject_id", "priority")) != priorities_before
+    # Outside the random share, the queue follows the model's doubt: priority = 1 - u / max(u).
+    uncertainty = dict(Prediction.objects.values_list("subject_id", "uncertainty"))
+    top = max(uncertainty.values())
+    priorities = dict(SubjectStatus.objects.values_list("subject_id", "priority"))
+    by_doubt = [pk for pk in priorities if abs(priorities[pk] - (1 - uncertainty[pk] / top)) < 1e-9]
+    assert len(by_doubt) >= 0.6 * len(priorities)  # the random share is 20 %
 
 
 @pytest.mark.django_db
