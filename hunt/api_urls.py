@@ -1,6 +1,6 @@
 """Every API route, under /api/. Each app adds its own `apis.py` views here."""
 
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from hunt.classify import apis as classify_apis
@@ -54,4 +54,8 @@ urlpatterns = [
         subject_apis.IngestJobDetailApi.as_view(),
         name="api-ingest-job-detail",
     ),
+    path("", include("hunt.evaluation.api_urls")),
+    path("", include("hunt.exports.api_urls")),
+    path("", include("hunt.talk.api_urls")),
+    path("", include("hunt.collect.api_urls")),
 ]

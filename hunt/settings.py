@@ -46,6 +46,10 @@ INSTALLED_APPS = [
     "hunt.catalogues",
     "hunt.classify",
     "hunt.learning",
+    "hunt.evaluation",
+    "hunt.exports",
+    "hunt.talk",
+    "hunt.collect",
 ]
 
 MIDDLEWARE = [

@@ -7,8 +7,6 @@ app_name = "core"
 urlpatterns = [
     path("", views.home, name="home"),
     path("about/", views.about, name="about"),
-    path("talk/", views.talk, name="talk"),
-    path("collect/", views.collect, name="collect"),
     path("science/", views.science, name="science"),
     path("operations/", views.operations, name="operations"),
 ]

@@ -35,11 +35,3 @@ def operations(request: HttpRequest) -> HttpResponse:
             "ingest_roots": settings.INGEST_ROOTS,
         },
     )
-
-
-def talk(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/talk.html")
-
-
-def collect(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/collect.html")

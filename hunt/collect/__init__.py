@@ -1,0 +1,1 @@
+"""Collect: favourites and collections."""

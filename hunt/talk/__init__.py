@@ -1,0 +1,1 @@
+"""Talk: discussions, boards and tags."""
