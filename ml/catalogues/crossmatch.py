@@ -105,7 +105,7 @@ def crossmatch_arrays(
     cat_ra, cat_dec = _positions(catalogue_ra, catalogue_dec, "catalogue row")
     n_cand, n_cat = cand_ra.shape[0], cat_ra.shape[0]
 
-    eligible = np.ones(n_cat, dtype=bool)
+    eligible: np.ndarray = np.ones(n_cat, dtype=bool)
     if class_filter is not None:
         if catalogue_classes is None:
             raise ValueError("class_filter needs catalogue_classes")

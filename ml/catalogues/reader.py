@@ -247,7 +247,7 @@ def _canonical_rows(
     dec = _angle_column(file_name, table, resolved["dec"])
     _check_coordinates(file_name, ra, dec, resolved)
 
-    redshift = np.full(n_rows, np.nan)
+    redshift: np.ndarray = np.full(n_rows, np.nan)
     if "redshift" in resolved:
         z_name = resolved["redshift"]
         redshift, _ = _float_column(file_name, table[z_name], z_name)

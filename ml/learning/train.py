@@ -51,7 +51,7 @@ def _check_inputs(
     if labels.size != images.shape[0]:
         raise ValueError(f"{images.shape[0]} images but {labels.size} labels")
     if weights is None:
-        w = np.ones(labels.size, np.float32)
+        w: np.ndarray = np.ones(labels.size, np.float32)
     else:
         w = np.asarray(weights, dtype=np.float32)
         if w.shape != labels.shape or not np.isfinite(w).all() or (w < 0).any():
