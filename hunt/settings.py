@@ -184,6 +184,12 @@ REST_FRAMEWORK = {
         "ingest": env.str("THROTTLE_INGEST", default="30/min"),
         # Per volunteer (per address when anonymous); a careful human needs a few seconds per subject.
         "classify": env.str("THROTTLE_CLASSIFY", default="120/min"),
+        # Against runaway scripts only: there is no daily cap on exports or evaluations.
+        "export": env.str("THROTTLE_EXPORT", default="60/min"),
+        "evaluate": env.str("THROTTLE_EVALUATE", default="30/min"),
+        # Talk and Collect: a person writes a comment in well over a few seconds.
+        "comment": env.str("THROTTLE_COMMENT", default="10/min"),
+        "collect": env.str("THROTTLE_COLLECT", default="120/min"),
     },
 }
 SPECTACULAR_SETTINGS = {
