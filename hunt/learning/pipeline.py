@@ -19,6 +19,7 @@ from hunt.classify.models import SubjectStatus
 from hunt.learning.dataset import subject_images
 from hunt.learning.models import CLASSES, LabelSnapshotRow, ModelVersion, Prediction, TrainingRun
 from hunt.learning.services import model_promote, training_run_claim
+from hunt.learning.signals import model_version_trained
 from ml.learning.config import TrainConfig, TrainingCancelled, TrainProgress
 from ml.learning.metrics import roc_auc, tpr_at_fpr
 from ml.learning.model import ClusterNet
@@ -53,6 +54,7 @@ def training_run_execute(
             status=TrainingRun.Status.SUCCEEDED, finished_at=timezone.now(), heartbeat_at=timezone.now(),
             metrics={**run.metrics, "promoted": promoted},
         )  # fmt: skip
+        model_version_trained.send(sender=version, promoted=promoted)
     except TrainingCancelled:
         TrainingRun.objects.filter(pk=run.pk).update(
             status=TrainingRun.Status.CANCELLED, finished_at=timezone.now()
