@@ -54,7 +54,12 @@ def training_run_execute(
             status=TrainingRun.Status.SUCCEEDED, finished_at=timezone.now(), heartbeat_at=timezone.now(),
             metrics={**run.metrics, "promoted": promoted},
         )  # fmt: skip
-        model_version_trained.send(sender=version, promoted=promoted)
+        # Robust: the run has succeeded; a follower's failure (say, queueing its evaluation) must not undo that.
+        for receiver, outcome in model_version_trained.send_robust(
+            sender=version, promoted=promoted
+        ):
+            if isinstance(outcome, Exception):
+                logger.error("after run #%s, %r failed: %s", run.pk, receiver, outcome)
     except TrainingCancelled:
         TrainingRun.objects.filter(pk=run.pk).update(
             status=TrainingRun.Status.CANCELLED, finished_at=timezone.now()
