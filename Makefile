@@ -13,7 +13,7 @@ TEST_ENV = DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} \
 	TEST_REDIS_URL=$(TEST_REDIS_URL) TEST_AMQP_URL=$(TEST_AMQP_URL) \
 	DJANGO_ALLOW_ASYNC_UNSAFE=true
 
-.PHONY: install demo serve worker test test-fast lint format typecheck check-deploy clean
+.PHONY: install demo serve worker beat training-worker test test-fast lint format typecheck check-deploy clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ demo: install
 ## worker: a worker for the default queue (use the same env vars as the web server)
 worker: install
 	$(BIN)/celery -A hunt worker -Q default -n default@%h --loglevel INFO
+
+## beat: the scheduler (scheduled retraining when enough new labels arrived); run exactly one
+beat: install
+	$(BIN)/celery -A hunt beat --loglevel INFO
 
 ## training-worker: the training queue, one job at a time
 training-worker: install

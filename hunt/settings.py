@@ -225,7 +225,24 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 # Results live on our own rows (TrainingRun, WorkerPing...), which survive a broker flush.
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_ROUTES = {"hunt.learning.tasks.*": {"queue": "training"}}
+CELERY_TASK_ROUTES = {"hunt.learning.tasks.training_run_task": {"queue": "training"}}
+# Scheduled retraining (celery beat): every RETRAIN_CHECK_MINUTES, start a run if at least
+# RETRAIN_MIN_NEW_LABELS classifications arrived since the last run froze its labels. 0 minutes: off.
+RETRAIN_CHECK_MINUTES = env.int("RETRAIN_CHECK_MINUTES", default=60)
+RETRAIN_MIN_NEW_LABELS = env.int("RETRAIN_MIN_NEW_LABELS", default=500)
+# Hyper-parameters for scheduled runs, over hunt.learning.services.DEFAULT_PARAMS.
+RETRAIN_SCHEDULE_PARAMS: dict[str, object] = {}
+CELERY_BEAT_SCHEDULE = (
+    {
+        "retrain-when-labels-arrive": {
+            "task": "hunt.learning.tasks.training_schedule_check_task",
+            "schedule": RETRAIN_CHECK_MINUTES * 60.0,
+        }
+    }
+    if RETRAIN_CHECK_MINUTES > 0
+    else {}
+)
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=25 * 60)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=28 * 60)

@@ -36,7 +36,7 @@ class TrainingRunOutput(serializers.ModelSerializer):
     class Meta:
         model = TrainingRun
         fields = (
-            "id", "url", "status", "percent", "epoch", "epochs", "batch", "batches", "loss", "eta_seconds",
+            "id", "url", "status", "trigger", "percent", "epoch", "epochs", "batch", "batches", "loss", "eta_seconds",
             "curve", "metrics", "attempts", "error", "snapshot_sha256", "params", "model_version",
             "created_at", "started_at", "heartbeat_at", "finished_at",
         )  # fmt: skip

@@ -73,6 +73,11 @@ class TrainingRun(models.Model):
 
     ACTIVE = (Status.QUEUED, Status.RUNNING)
 
+    class Trigger(models.TextChoices):
+        ADMIN = "admin", "Admin (button, API or admin action)"
+        COMMAND = "command", "manage.py retrain"
+        SCHEDULE = "schedule", "Schedule (enough new labels)"
+
     # A constant column makes "at most one active run" a database constraint, not a race.
     kind = models.CharField(max_length=10, default="cnn", editable=False)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
@@ -81,6 +86,7 @@ class TrainingRun(models.Model):
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
+    trigger = models.CharField(max_length=10, choices=Trigger.choices, default=Trigger.ADMIN)
     epoch = models.PositiveIntegerField(default=0)
     epochs = models.PositiveIntegerField(default=0)
     batch = models.PositiveIntegerField(default=0)

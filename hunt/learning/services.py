@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from hunt.classify.models import SubjectStatus, Workflow
+from hunt.classify.models import Classification, SubjectStatus, Workflow
 from hunt.classify.rules import seeded_random
 from hunt.learning.models import ModelVersion, Prediction, TrainingRun
 from hunt.learning.snapshots import label_snapshot_create
@@ -85,6 +85,7 @@ def training_run_start(
     workflow: Workflow,
     params: dict[str, Any] | None = None,
     queue: bool = True,
+    trigger: str = TrainingRun.Trigger.ADMIN,
 ) -> TrainingRun:
     """Freeze the labels and queue a run; raises TrainingAlreadyActive while another run is active."""
     training_runs_sweep()
@@ -101,7 +102,9 @@ def training_run_start(
                     f"only {train_rows} labelled training subjects (at least 10 needed); "
                     f"classify more or lower min_votes"
                 )
-            run = TrainingRun.objects.create(snapshot=snapshot, params=merged, requested_by=user)
+            run = TrainingRun.objects.create(
+                snapshot=snapshot, params=merged, requested_by=user, trigger=trigger
+            )
     except IntegrityError as error:
         # Another request created an active run between our check and our insert.
         active = TrainingRun.objects.filter(status__in=TrainingRun.ACTIVE).first()
@@ -110,6 +113,44 @@ def training_run_start(
         raise TrainingAlreadyActive(active) from error
     if queue:
         _enqueue(run)
+    return run
+
+
+def labels_since_last_run(*, workflow: Workflow) -> int:
+    """Classifications in the workflow made after the newest run froze its labels (all of them if none)."""
+    last = TrainingRun.objects.select_related("snapshot").first()
+    classifications = Classification.objects.filter(workflow=workflow)
+    if last is not None:
+        classifications = classifications.filter(created_at__gt=last.snapshot.created_at)
+    return classifications.count()
+
+
+def training_run_start_if_due(
+    *,
+    workflow: Workflow,
+    min_new_labels: int,
+    params: dict[str, Any] | None = None,
+    queue: bool = True,
+) -> TrainingRun | None:
+    """The scheduled trigger: start a run when `min_new_labels` classifications arrived since the last one.
+
+    Returns None (and does nothing) while a run is active, when too few labels are new, or when the snapshot
+    would be too small to train on; a schedule must never fail loudly every few minutes for a quiet project.
+    """
+    if TrainingRun.objects.filter(status__in=TrainingRun.ACTIVE).exists():
+        return None
+    new = labels_since_last_run(workflow=workflow)
+    if new < min_new_labels:
+        return None
+    try:
+        run = training_run_start(
+            user=None, workflow=workflow, params=params, queue=queue,
+            trigger=TrainingRun.Trigger.SCHEDULE,
+        )  # fmt: skip
+    except (TrainingAlreadyActive, NotEnoughLabels) as error:
+        logger.info("scheduled retraining skipped: %s", error)
+        return None
+    logger.info("scheduled retraining: run #%s after %s new labels", run.pk, new)
     return run
 
 

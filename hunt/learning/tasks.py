@@ -18,3 +18,20 @@ def training_run_task(run_id: int) -> None:
     from hunt.learning.pipeline import training_run_execute
 
     training_run_execute(run_id)
+
+
+@shared_task(ignore_result=True, queue="default")
+def training_schedule_check_task() -> None:
+    """Run by celery beat: retrain when enough new labels arrived (RETRAIN_MIN_NEW_LABELS)."""
+    from django.conf import settings
+
+    from hunt.classify.selectors import workflow_default
+    from hunt.learning.services import training_run_start_if_due
+
+    workflow = workflow_default()
+    if workflow is not None:
+        training_run_start_if_due(
+            workflow=workflow,
+            min_new_labels=settings.RETRAIN_MIN_NEW_LABELS,
+            params=settings.RETRAIN_SCHEDULE_PARAMS,
+        )

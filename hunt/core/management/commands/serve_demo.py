@@ -27,10 +27,11 @@ class Command(BaseCommand):
                 python, "-m", "gunicorn", "hunt.wsgi", "--bind", f"{options['host']}:{options['port']}",
                 "--workers", "2", "--threads", "4", "--access-logfile", "-",
             ],
-            # Short jobs (ingestion, exports, evaluation, pings).
+            # Short jobs (ingestion, exports, evaluation, pings), with the beat scheduler embedded (one
+            # process is enough for a demo; production runs `celery beat` on its own, see README).
             "worker": [
                 python, "-m", "celery", "-A", "hunt", "worker", "-Q", "default", "-n", "default@%h",
-                "--concurrency", "2", "--loglevel", "INFO",
+                "--concurrency", "2", "--loglevel", "INFO", "--beat",
             ],
             # Retraining: one job at a time, in its own process so it never blocks the short jobs.
             "training": [

@@ -45,8 +45,9 @@ class Command(BaseCommand):
         }
         try:
             run = training_run_start(
-                user=None, workflow=workflow, params=params, queue=options["queue"]
-            )
+                user=None, workflow=workflow, params=params, queue=options["queue"],
+                trigger=TrainingRun.Trigger.COMMAND,
+            )  # fmt: skip
         except (TrainingAlreadyActive, NotEnoughLabels, TrainingUnavailable) as error:
             raise CommandError(str(error)) from error
         self.stdout.write(
