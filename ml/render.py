@@ -15,13 +15,21 @@ re-stretches the raw viewer array itself (x is the interval-normalised value, cl
 Non-finite pixels (NaN, inf: detector gaps, masked areas) render black. When an interval collapses
 (zscale on a sparse X-ray image can return vmin == vmax) the finite min/max is used instead.
 
-CNN input convention (``cnn_input``): a float32 array of shape (3, size, size) in display
-orientation with channels :data:`CNN_CHANNELS`: the X-ray band and the optical band, each stretched
-exactly as the volunteers' default view (asinh over zscale limits, so values lie in [0, 1]) and
-box-resampled to ``size``; then an optical-presence channel that is all 1 when an optical image
-exists and all 0 when it does not (real XMM subjects have none; their optical channel is then all
-0 too). A model records :data:`PREPROCESSING_VERSION`, so a change here can't silently mismatch
-the weights it was trained with.
+CNN input convention (``cnn_input``): a float32 array of shape (4, size, size) in display
+orientation with channels :data:`CNN_CHANNELS`:
+
+* ``xray``: the whole X-ray cutout, stretched exactly as the volunteers' default view (asinh over
+  zscale limits, so values lie in [0, 1]) and box-resampled to ``size``;
+* ``xray_centre``: the central half of the same stretched X-ray image (a quarter of its area),
+  resampled to ``size``, i.e. at twice the sampling of ``xray``. A 128-pixel XMM cutout at 3.2"
+  per pixel is halved to 6.4" in ``xray``, about the PSF's FWHM, which is where a faint distant
+  cluster stops looking different from a point source; here the candidate keeps its native pixels;
+* ``optical``: the optical band, stretched and resampled like ``xray``;
+* ``optical_present``: all 1 when an optical image exists and all 0 when it does not (real XMM
+  subjects have none; their optical channel is then all 0 too).
+
+A model records :data:`PREPROCESSING_VERSION`, so a change here can't silently mismatch the weights
+it was trained with.
 """
 
 from __future__ import annotations
@@ -45,10 +53,10 @@ from astropy.visualization import (
 )
 from PIL import Image
 
-CNN_CHANNELS = ("xray", "optical", "optical_present")
+CNN_CHANNELS = ("xray", "xray_centre", "optical", "optical_present")
 PREPROCESSING_VERSION = (
-    "render-v1:asinh(a=0.1)/zscale(n=1000,c=0.25)/box-resample/top-row-first/"
-    "xray,optical,optical_present"
+    "render-v2:asinh(a=0.1)/zscale(n=1000,c=0.25)/box-resample/top-row-first/centre=half/"
+    "xray,xray_centre,optical,optical_present"
 )
 DEFAULT_STRETCH = "asinh"
 DEFAULT_INTERVAL = "zscale"
@@ -305,17 +313,25 @@ def render_composite(
     return _composite_from_units(ux, uo, size)
 
 
+def _centre_half(unit: np.ndarray) -> np.ndarray:
+    """The central half of an image along each axis (at least one pixel)."""
+    rows, cols = unit.shape
+    top, left = rows // 4, cols // 4
+    return unit[top : top + max(1, rows // 2), left : left + max(1, cols // 2)]
+
+
 def _cnn_from_units(xray: np.ndarray, optical: np.ndarray | None, size: int) -> np.ndarray:
-    out = np.zeros((3, size, size), dtype=np.float32)
-    out[0] = _resample_unit(xray, (size, size))[::-1]
+    out = np.zeros((len(CNN_CHANNELS), size, size), dtype=np.float32)
+    out[CNN_CHANNELS.index("xray")] = _resample_unit(xray, (size, size))[::-1]
+    out[CNN_CHANNELS.index("xray_centre")] = _resample_unit(_centre_half(xray), (size, size))[::-1]
     if optical is not None:
-        out[1] = _resample_unit(optical, (size, size))[::-1]
-        out[2] = 1.0
+        out[CNN_CHANNELS.index("optical")] = _resample_unit(optical, (size, size))[::-1]
+        out[CNN_CHANNELS.index("optical_present")] = 1.0
     return out
 
 
 def cnn_input(bands: Mapping[str, np.ndarray | None], *, size: int = 64) -> np.ndarray:
-    """CNN input of shape (3, size, size), float32 in [0, 1]; see the module docstring.
+    """CNN input of shape (4, size, size), float32 in [0, 1]; see the module docstring.
 
     ``bands`` maps ``xray`` (required) and ``optical`` (optional, may be None) to 2-D arrays in
     FITS order; names are case-insensitive (``XRAY`` as in the FITS files works). Other names are
@@ -356,7 +372,7 @@ class RenderedCandidate:
     viewer: dict[str, ViewerArray]
     previews: dict[str, bytes]  # JPEG at native size, per band
     thumbnail: bytes  # JPEG colour composite
-    cnn: np.ndarray | None  # (3, cnn_size, cnn_size) float32; None when not asked for
+    cnn: np.ndarray | None  # (4, cnn_size, cnn_size) float32; None when not asked for
 
 
 def render_candidate(

@@ -6,13 +6,13 @@ import numpy as np
 from django.core.files.storage import default_storage
 
 from hunt.subjects.models import Cutout
-from ml.render import cnn_input, decode_viewer_array
+from ml.render import CNN_CHANNELS, cnn_input, decode_viewer_array
 
 CNN_SIZE = 64
 
 
 def subject_images(subject_ids: Sequence[int], *, size: int = CNN_SIZE) -> np.ndarray:
-    """(N, 3, size, size) float32, channels [xray, optical, optical_present], in `subject_ids` order.
+    """(N, 4, size, size) float32 with channels `ml.render.CNN_CHANNELS`, in `subject_ids` order.
 
     A subject without an optical cutout gets the mask channel at 0 (never zeros pretending to be sky); a
     subject without any cutout cannot be shown to the CNN and raises ValueError.
@@ -23,7 +23,7 @@ def subject_images(subject_ids: Sequence[int], *, size: int = CNN_SIZE) -> np.nd
             bands[cutout.subject_id][cutout.band] = decode_viewer_array(
                 handle.read(), cutout.viewer_meta
             )
-    images = np.empty((len(subject_ids), 3, size, size), dtype=np.float32)
+    images = np.empty((len(subject_ids), len(CNN_CHANNELS), size, size), dtype=np.float32)
     for index, pk in enumerate(subject_ids):
         if "xray" not in bands[pk]:
             raise ValueError(f"subject {pk} has no X-ray cutout")

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ml.learning.labels import HUNT_CLASSES, N_CLASSES, check_labels
-from ml.render import PREPROCESSING_VERSION, cnn_input
+from ml.render import CNN_CHANNELS, PREPROCESSING_VERSION, cnn_input
 from ml.simulate import SIMULATOR_VERSION, SimulationParams, simulate_candidate
 from ml.simulate.survey import candidate_rng, plan_classes
 
@@ -44,7 +44,7 @@ def _render_range(
     params: SimulationParams,
     drop_optical: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    images = np.empty((len(classes), 3, cnn_size, cnn_size), np.float32)
+    images = np.empty((len(classes), len(CNN_CHANNELS), cnn_size, cnn_size), np.float32)
     redshift = np.full(len(classes), np.nan)
     for offset, (cls, drop) in enumerate(zip(classes, drop_optical, strict=True)):
         cand = simulate_candidate(candidate_rng(seed, start + offset), cls, params)
@@ -64,7 +64,7 @@ def simulated_dataset(
     params: SimulationParams | None = None,
     workers: int = 1,
 ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
-    """(images (size, 3, S, S) float32, labels5 (size,) int64, meta) for survey ``seed``.
+    """(images (size, 4, S, S) float32, labels5 (size,) int64, meta) for survey ``seed``.
 
     Candidate ``i`` is the survey's candidate ``i`` (same class and random stream as
     ``simulate_survey``), whatever ``workers`` is. ``optical_missing_fraction`` renders that share
@@ -96,7 +96,7 @@ def simulated_dataset(
     meta: dict[str, Any] = {
         "classes": list(HUNT_CLASSES),
         "redshift": np.concatenate([p[1] for p in parts]),
-        "optical_present": images[:, 2, 0, 0] > 0.5,
+        "optical_present": images[:, CNN_CHANNELS.index("optical_present"), 0, 0] > 0.5,
         "seed": seed,
         "size": size,
         "cnn_size": cnn_size,

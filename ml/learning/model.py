@@ -1,6 +1,6 @@
 """A small CNN with a cluster-vs-not head and a 5-class head, described by a JSON-ready config.
 
-Four conv blocks (3x3 conv, batch norm, ReLU, 2x2 max pool) turn a (3, S, S) cutout into a
+Four conv blocks (3x3 conv, batch norm, ReLU, 2x2 max pool) turn a (4, S, S) cutout into a
 feature map, which is pooled twice: over the whole map and over its central square (the middle
 half in each direction, where the candidate sits), each by mean (extended emission) and by maximum
 (a point source's peak). Whole-map pooling alone can't tell the candidate from an unrelated field
@@ -22,13 +22,14 @@ import torch
 from torch import nn
 
 from ml.learning.labels import N_CLASSES
+from ml.render import CNN_CHANNELS
 
 
 @dataclass(frozen=True)
 class ModelConfig:
     """Everything needed to rebuild the architecture (the weights are stored separately)."""
 
-    in_channels: int = 3
+    in_channels: int = len(CNN_CHANNELS)
     input_size: int = 64
     widths: tuple[int, ...] = (16, 32, 48, 64)
     hidden: int = 64

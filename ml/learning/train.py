@@ -117,7 +117,7 @@ def train(
     progress: ProgressCallback | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> TrainResult:
-    """Train a :class:`ClusterNet` on (N, 3, S, S) float32 cutouts with 5-class labels 0..4.
+    """Train a :class:`ClusterNet` on (N, 4, S, S) float32 cutouts (``ml.render.cnn_input``) with 5-class labels 0..4.
 
     ``weights`` are per-image (e.g. volunteer agreement). ``progress`` is called after every batch
     and every epoch; ``should_stop`` is polled before every batch and, when it returns True,

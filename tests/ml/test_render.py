@@ -233,15 +233,15 @@ def test_composite_without_optical_is_the_xray_tint_alone() -> None:
 def test_cnn_input_shape_dtype_range_and_channel_order() -> None:
     cnn = cnn_input({"xray": _xray(), "optical": _optical()}, size=64)
 
-    assert cnn.shape == (len(CNN_CHANNELS), 64, 64) == (3, 64, 64)
+    assert cnn.shape == (len(CNN_CHANNELS), 64, 64) == (4, 64, 64)
+    assert CNN_CHANNELS == ("xray", "xray_centre", "optical", "optical_present")
     assert cnn.dtype == np.float32
     assert cnn.min() >= 0.0
     assert cnn.max() <= 1.0
-    assert CNN_CHANNELS[2] == "optical_present"
-    assert (cnn[2] == 1.0).all()
+    assert (cnn[3] == 1.0).all()
     # The optical star is in the top-right quarter of the display-oriented optical channel.
-    assert cnn[1, 15:17, 47:49].min() > 0.99
-    assert np.median(cnn[1]) < 0.9
+    assert cnn[2, 15:17, 47:49].min() > 0.99
+    assert np.median(cnn[2]) < 0.9
     # The extended X-ray source sits near the centre of the X-ray channel only.
     assert cnn[0, 24:40, 27:43].mean() > 3 * cnn[0, :8, :8].mean()
 
@@ -250,10 +250,11 @@ def test_missing_optical_band_zeroes_the_optical_and_mask_channels() -> None:
     for bands in ({"xray": _xray()}, {"xray": _xray(), "optical": None}):
         cnn = cnn_input(bands, size=32)
 
-        assert cnn.shape == (3, 32, 32)
-        assert not cnn[1].any()
+        assert cnn.shape == (4, 32, 32)
         assert not cnn[2].any()
+        assert not cnn[3].any()
         assert cnn[0].any()
+        assert cnn[1].any()
 
 
 def test_cnn_input_sees_what_volunteers_see() -> None:
@@ -263,6 +264,17 @@ def test_cnn_input_sees_what_volunteers_see() -> None:
     preview = np.asarray(render_preview(xray), dtype=np.float32) / 255.0
 
     np.testing.assert_allclose(cnn[0], preview, atol=0.5 / 255 + 1e-6)
+
+
+def test_the_centre_channel_is_the_central_half_at_twice_the_sampling() -> None:
+    xray = _xray()  # 128 x 128: the centre channel holds its central 64 x 64 pixels unresampled
+
+    cnn = cnn_input({"xray": xray}, size=64)
+    preview = np.asarray(render_preview(xray), dtype=np.float32) / 255.0
+
+    np.testing.assert_allclose(cnn[1], preview[32:96, 32:96], atol=0.5 / 255 + 1e-6)
+    # The whole-field channel shows the same central region in its middle 32 x 32 pixels, blurred.
+    assert abs(cnn[0, 16:48, 16:48].mean() - cnn[1].mean()) < 0.02
 
 
 def test_cnn_input_is_in_display_orientation() -> None:
@@ -321,6 +333,7 @@ def test_render_candidate_without_optical() -> None:
     assert set(rendered.viewer) == {"xray"}
     assert rendered.cnn is not None
     assert not rendered.cnn[2].any()
+    assert not rendered.cnn[3].any()
 
 
 def test_preprocessing_version_names_the_channels() -> None:

@@ -14,7 +14,7 @@ def _key(x: torch.Tensor) -> bytes:
 
 
 def test_eight_distinct_symmetries_with_identity_first() -> None:
-    image = torch.rand(1, 3, 6, 6)
+    image = torch.rand(1, 4, 6, 6)
     images = [dihedral(image, k) for k in range(N_DIHEDRAL)]
     assert torch.equal(images[0], image)
     assert len({_key(x) for x in images}) == N_DIHEDRAL
@@ -29,7 +29,7 @@ def test_symmetries_form_a_group() -> None:
 
 
 def test_channels_move_together() -> None:
-    image = torch.rand(1, 3, 6, 6)
+    image = torch.rand(1, 4, 6, 6)
     image[:, 1] = image[:, 0]
     for k in range(N_DIHEDRAL):
         out = dihedral(image, k)
@@ -37,7 +37,7 @@ def test_channels_move_together() -> None:
 
 
 def test_random_symmetry_is_one_of_the_eight_per_image_and_seeded() -> None:
-    batch = torch.rand(40, 3, 6, 6)
+    batch = torch.rand(40, 4, 6, 6)
     out = random_dihedral(batch, np.random.default_rng(3))
     chosen = set()
     for i in range(batch.shape[0]):

@@ -14,7 +14,7 @@ from ml.simulate.survey import candidate_rng, plan_classes
 
 def test_simulated_cutouts_are_what_volunteers_see() -> None:
     images, labels, meta = simulated_dataset(6, seed=5, cnn_size=32)
-    assert images.shape == (6, 3, 32, 32)
+    assert images.shape == (6, 4, 32, 32)
     assert images.dtype == np.float32
     classes = plan_classes(6, 5)
     assert [HUNT_CLASSES[i] for i in labels] == classes
@@ -39,7 +39,7 @@ def test_worker_processes_give_the_same_cutouts(monkeypatch: pytest.MonkeyPatch)
 def test_candidates_can_lose_their_optical_image() -> None:
     images, _, meta = simulated_dataset(4, seed=5, cnn_size=16, optical_missing_fraction=1.0)
     assert not meta["optical_present"].any()
-    assert (images[:, 1:] == 0).all()
+    assert (images[:, 2:] == 0).all()
     assert images[:, 0].max() > 0
 
 

@@ -17,7 +17,7 @@ from tests.ml.learning.toy import TINY
 
 def test_two_heads_give_a_cluster_logit_and_five_class_logits() -> None:
     model = ClusterNet(TINY).eval()
-    logit, classes = model(torch.rand(7, 3, 16, 16))
+    logit, classes = model(torch.rand(7, 4, 16, 16))
     assert logit.shape == (7,)
     assert classes.shape == (7, 5)
 
@@ -60,7 +60,7 @@ def test_unknown_config_fields_are_refused() -> None:
 
 def test_wrong_input_shape_is_refused_with_the_expected_shape() -> None:
     model = ClusterNet(TINY)
-    with pytest.raises(ValueError, match=r"\(N, 3, 16, 16\)"):
+    with pytest.raises(ValueError, match=r"\(N, 4, 16, 16\)"):
         predict(model, np.zeros((2, 2, 16, 16), np.float32))
 
 
@@ -69,7 +69,7 @@ def test_cutouts_without_optical_are_scored(
 ) -> None:
     """Real XMM subjects have no optical band: optical and its presence channel are 0."""
     images = toy_data[0][:40].copy()
-    images[:, 1:] = 0.0
+    images[:, 2:] = 0.0
     without = predict(trained.model, images)
     with_optical = predict(trained.model, toy_data[0][:40])
     assert np.isfinite(without.cluster_prob).all()

@@ -76,7 +76,7 @@ def test_manifest_describes_the_model(trained: TrainResult, saved: bytes) -> Non
     assert manifest["format_version"] == FORMAT_VERSION
     assert manifest["preprocessing"] == {
         "version": PREPROCESSING_VERSION,
-        "channels": ["xray", "optical", "optical_present"],
+        "channels": ["xray", "xray_centre", "optical", "optical_present"],
         "input_size": 16,
     }
     assert manifest["architecture"]["widths"] == list(trained.model.config.widths)
