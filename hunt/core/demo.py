@@ -125,3 +125,17 @@ def demo_survey_ensure(
         if not ReferenceCatalogue.objects.filter(name=name).exists():
             catalogue = catalogue_load(path=path, preset=preset, name=name)
             say(f"  catalogue {catalogue}: {catalogue.matches.count()} subjects matched")
+
+    # Simulated volunteers (issue 7): the learning loop and the evaluation need a crowd to compare with.
+    from hunt.classify.crowd_simulation import crowd_simulate
+    from hunt.classify.models import Classification
+    from hunt.classify.selectors import workflow_default
+
+    workflow = workflow_default()
+    if (
+        workflow is not None
+        and not Classification.objects.filter(user_agent="crowd simulation").exists()
+    ):
+        say("Simulated volunteers classify the simulated survey (5 votes each) ...")
+        result = crowd_simulate(workflow=workflow)
+        say(f"  {result.votes_created} votes on {result.subjects} subjects")

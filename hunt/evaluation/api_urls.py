@@ -1,5 +1,12 @@
 """API routes of this app, included under /api/."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from hunt.evaluation import apis
+
+urlpatterns: list[URLPattern] = [
+    path("evaluations/", apis.EvaluationRunListCreateApi.as_view(), name="api-evaluations"),
+    path(
+        "evaluations/<int:pk>/", apis.EvaluationRunDetailApi.as_view(), name="api-evaluation-detail"
+    ),
+]

@@ -5,3 +5,6 @@ class EvaluationConfig(AppConfig):
     name = "hunt.evaluation"
     label = "evaluation"
     verbose_name = "Evaluation against reference catalogues"
+
+    def ready(self) -> None:
+        from hunt.evaluation import receivers  # noqa: F401  (trained models get evaluated)

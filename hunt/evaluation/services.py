@@ -1,0 +1,216 @@
+"""Creating, queueing and executing evaluation runs.
+
+A run is created `queued` and sent to the default queue only once its row is committed; the task claims it
+(queued -> running) exactly once, so a redelivered message does nothing. A broker that cannot be reached
+marks the run failed instead of leaving it queued forever.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Collection
+from functools import partial
+from importlib.metadata import PackageNotFoundError, version
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils import timezone
+
+from hunt.catalogues.models import ReferenceCatalogue
+from hunt.classify.models import Workflow
+from hunt.evaluation.compute import evaluation_compute
+from hunt.evaluation.models import EvaluationRun
+from hunt.learning.models import LabelSnapshot, ModelVersion
+
+logger = logging.getLogger(__name__)
+
+EVALUATION_VERSION = "1"
+MAX_RESAMPLES = 10_000
+
+
+def code_version() -> str:
+    try:
+        package = version("cluster-hunt")
+    except PackageNotFoundError:  # running from a checkout that was never installed
+        package = "unknown"
+    return f"cluster-hunt {package} / evaluation {EVALUATION_VERSION}"
+
+
+class EvaluationError(Exception):
+    """A run that cannot be created as asked; the message says why."""
+
+
+class EvaluationUnavailable(EvaluationError):
+    """The job could not be queued (broker unreachable); the run is marked failed."""
+
+
+def _class_filter(catalogue: ReferenceCatalogue, classes: Collection[str]) -> list[str]:
+    wanted = sorted({str(c).strip().upper() for c in classes if str(c).strip()})
+    present = set(
+        catalogue.entries.exclude(cluster_class="").values_list("cluster_class", flat=True)
+    )
+    if not present:
+        # Catalogues of confirmed clusters or of candidates (MCXC, eFEDS) carry no classes to filter on.
+        return []
+    missing = [c for c in wanted if c not in {p.upper() for p in present}]
+    if wanted and len(missing) == len(wanted):
+        raise EvaluationError(
+            f"catalogue {catalogue} has no entries of class {', '.join(missing)} "
+            f"(it has {', '.join(sorted(present))})"
+        )
+    return wanted
+
+
+def evaluation_run_create(
+    *,
+    workflow: Workflow,
+    catalogue: ReferenceCatalogue,
+    model_version: ModelVersion | None = None,
+    class_filter: Collection[str] = ("C1", "C2"),
+    split: str = EvaluationRun.Split.HELDOUT,
+    threshold: float = 0.5,
+    bootstrap_resamples: int = 1000,
+    min_votes: int = 1,
+    seed: int = 0,
+    trigger: str = EvaluationRun.Trigger.MANUAL,
+    user: User | None = None,
+    queue: bool = True,
+) -> EvaluationRun:
+    """Record a queued run; with `queue`, send it to the worker once the row is committed."""
+    if split not in EvaluationRun.Split.values:
+        raise EvaluationError(
+            f"unknown split {split!r} (expected {', '.join(EvaluationRun.Split.values)})"
+        )
+    if not (math.isfinite(threshold) and 0.0 <= threshold <= 1.0):
+        raise EvaluationError(f"the threshold must lie in [0, 1], got {threshold}")
+    if not 0 <= bootstrap_resamples <= MAX_RESAMPLES:
+        raise EvaluationError(f"bootstrap resamples must lie in [0, {MAX_RESAMPLES}]")
+    if min_votes < 1:
+        raise EvaluationError("min_votes must be at least 1")
+    snapshot_sha = ""
+    if model_version is not None:
+        snapshot_sha = model_version.snapshot_sha256
+    else:
+        latest = LabelSnapshot.objects.filter(workflow=workflow).first()
+        snapshot_sha = latest.sha256 if latest else ""
+    with transaction.atomic():
+        run = _run_insert(
+            workflow=workflow, catalogue=catalogue, model_version=model_version,
+            class_filter=class_filter, split=split, snapshot_sha=snapshot_sha, threshold=threshold,
+            bootstrap_resamples=bootstrap_resamples, min_votes=min_votes, seed=seed, trigger=trigger,
+            user=user,
+        )  # fmt: skip
+    if queue:
+        if transaction.get_connection().in_atomic_block:
+            # Inside a caller's transaction: like DjangoTask.delay_on_commit, send once the row is
+            # committed (a failure then marks the run failed and is logged).
+            transaction.on_commit(partial(_enqueue, run.pk), robust=True)
+        else:
+            _enqueue(run.pk)  # raises EvaluationUnavailable, so an API can answer 503
+    return run
+
+
+def _run_insert(
+    *,
+    workflow: Workflow,
+    catalogue: ReferenceCatalogue,
+    model_version: ModelVersion | None,
+    class_filter: Collection[str],
+    split: str,
+    snapshot_sha: str,
+    threshold: float,
+    bootstrap_resamples: int,
+    min_votes: int,
+    seed: int,
+    trigger: str,
+    user: User | None,
+) -> EvaluationRun:
+    return EvaluationRun.objects.create(
+        workflow=workflow,
+        model_version=model_version,
+        catalogue=catalogue,
+        catalogue_name=catalogue.name,
+        catalogue_version=catalogue.version,
+        match_radius_arcsec=catalogue.match_radius_arcsec,
+        class_filter=_class_filter(catalogue, class_filter),
+        split=split,
+        label_snapshot_sha256=snapshot_sha,
+        code_version=code_version(),
+        threshold=threshold,
+        bootstrap_resamples=bootstrap_resamples,
+        min_votes=min_votes,
+        seed=seed,
+        trigger=trigger,
+        requested_by=user,
+    )
+
+
+def _enqueue(run_id: int) -> None:
+    from hunt.evaluation.tasks import evaluation_run_task
+
+    try:
+        evaluation_run_task.apply_async(args=[run_id], retry=False)
+    except Exception as error:  # kombu raises transport-specific errors when the broker is down
+        logger.error("could not queue evaluation run #%s: %s", run_id, error)
+        EvaluationRun.objects.filter(pk=run_id, status=EvaluationRun.Status.QUEUED).update(
+            status=EvaluationRun.Status.FAILED,
+            finished_at=timezone.now(),
+            error=f"could not queue the job, is the broker running? ({type(error).__name__}: {error})",
+        )
+        raise EvaluationUnavailable(f"the job queue is unreachable: {error}") from error
+
+
+def evaluation_run_claim(run_id: int) -> EvaluationRun | None:
+    """queued -> running, once; None for a missing or already-claimed run (a redelivered message)."""
+    with transaction.atomic():
+        run = EvaluationRun.objects.select_for_update().filter(pk=run_id).first()
+        if run is None or run.status != EvaluationRun.Status.QUEUED:
+            return None
+        run.status = EvaluationRun.Status.RUNNING
+        run.started_at = timezone.now()
+        run.save(update_fields=["status", "started_at"])
+        return run
+
+
+def evaluation_run_execute(run_id: int) -> EvaluationRun | None:
+    """Compute a claimed run's metrics and store them; failures are recorded on the row, not raised."""
+    run = evaluation_run_claim(run_id)
+    if run is None:
+        return None
+    start = time.perf_counter()
+    try:
+        counts, results, scores = evaluation_compute(run)
+    except Exception as error:
+        logger.exception("evaluation run #%s failed", run.pk)
+        run.status = EvaluationRun.Status.FAILED
+        run.error = f"{type(error).__name__}: {error}"
+        run.finished_at = timezone.now()
+        run.duration_seconds = time.perf_counter() - start
+        run.save(update_fields=["status", "error", "finished_at", "duration_seconds"])
+        return run
+    run.counts, run.results, run.scores = counts, results, scores
+    run.status = EvaluationRun.Status.SUCCEEDED
+    run.finished_at = timezone.now()
+    run.duration_seconds = time.perf_counter() - start
+    run.save(
+        update_fields=["counts", "results", "scores", "status", "finished_at", "duration_seconds"]
+    )
+    return run
+
+
+def evaluation_after_training(*, model_version: ModelVersion) -> EvaluationRun | None:
+    """The automatic evaluation of a freshly trained model against the default catalogue (if one is loaded)."""
+    from hunt.evaluation.selectors import catalogue_default
+
+    catalogue = catalogue_default()
+    if catalogue is None:
+        logger.info("model v%s not evaluated: no reference catalogue is loaded", model_version.pk)
+        return None
+    return evaluation_run_create(
+        workflow=model_version.run.snapshot.workflow,
+        catalogue=catalogue,
+        model_version=model_version,
+        trigger=EvaluationRun.Trigger.TRAINING,
+    )

@@ -1,0 +1,87 @@
+"""End to end: simulated survey -> simulated volunteers -> retrain -> automatic evaluation, and the numbers
+on the dashboard equal those recomputed independently from the run's own per-subject download."""
+
+import csv
+import io
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+from sklearn.metrics import roc_auc_score
+
+from hunt.catalogues.models import ReferenceCatalogue
+from hunt.classify.models import Workflow
+from hunt.evaluation.models import EvaluationRun
+from hunt.evaluation.services import evaluation_run_execute
+from hunt.learning.models import ModelVersion
+from hunt.learning.pipeline import training_run_execute
+from hunt.learning.services import training_run_start
+from tests.learning.conftest import TINY
+
+
+def _independent(rows: list[dict[str, str]], column: str, threshold: float) -> dict[str, float]:
+    y = np.array([int(r["truth"]) for r in rows])
+    s = np.array([float(r[column]) for r in rows])
+    called = s >= threshold
+    tp, fp = int((called & (y == 1)).sum()), int((called & (y == 0)).sum())
+    return {
+        "tpr": tp / (y == 1).sum(),
+        "fpr": fp / (y == 0).sum(),
+        "auc": roc_auc_score(y, s),
+        "tp": tp,
+        "fp": fp,
+    }
+
+
+@pytest.mark.django_db
+def test_retraining_is_followed_by_an_evaluation_whose_numbers_match_the_export(
+    simulated_survey: Callable[..., tuple[Workflow, ReferenceCatalogue]],
+    scientist_client: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    workflow, catalogue = simulated_survey()
+    run = training_run_start(user=None, workflow=workflow, params=TINY, queue=False)
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        training_run_execute(run.pk)
+    version = ModelVersion.objects.get(run=run)
+    evaluation = EvaluationRun.objects.get()
+    # The trained model's evaluation was queued for after the commit, against the X-CLASS catalogue.
+    assert len(queued) == 1
+    assert evaluation.status == EvaluationRun.Status.QUEUED
+    assert evaluation.trigger == EvaluationRun.Trigger.TRAINING
+    assert evaluation.model_version == version
+    assert evaluation.catalogue == catalogue
+    assert evaluation.label_snapshot_sha256 == run.snapshot.sha256
+    assert evaluation.match_radius_arcsec == catalogue.match_radius_arcsec == 30.0
+
+    evaluation_run_execute(evaluation.pk)
+    evaluation.refresh_from_db()
+    assert evaluation.status == EvaluationRun.Status.SUCCEEDED, evaluation.error
+    counts = evaluation.counts
+    assert counts["evaluated_positive"] >= 5
+    assert counts["evaluated_negative"] >= 10
+    assert counts["same_subjects"] is True
+
+    body = scientist_client.get(f"/science/evaluation/{evaluation.pk}/data/scores.csv")
+    assert body.status_code == 200
+    rows = [
+        r for r in csv.DictReader(io.StringIO(body.content.decode())) if r["evaluated"] == "True"
+    ]
+    assert len(rows) == counts["evaluated"]
+    for scorer, column in (("model", "model_probability"), ("crowd", "crowd_fraction")):
+        result = evaluation.results[scorer]
+        mine = _independent(rows, column, evaluation.threshold)
+        assert result["confusion"]["tp"] == mine["tp"]
+        assert result["confusion"]["fp"] == mine["fp"]
+        assert result["tpr"] == pytest.approx(mine["tpr"])
+        assert result["fpr"] == pytest.approx(mine["fpr"])
+        assert result["auc"] == pytest.approx(mine["auc"])
+        assert result["auc_ci"][0] <= result["auc"] <= result["auc_ci"][1]
+    # Both AUCs, side by side, in the sentence the dashboard shows.
+    sentence = evaluation.results["comparison"]["sentence"]
+    assert f"{evaluation.results['model']['auc']:.3f}" in sentence
+    assert f"{evaluation.results['crowd']['auc']:.3f}" in sentence
+    page = scientist_client.get("/science/evaluation/")
+    assert page.status_code == 200
+    assert sentence.encode() in page.content.replace(b"&#x27;", b"'")

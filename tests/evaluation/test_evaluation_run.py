@@ -1,0 +1,97 @@
+"""Evaluation runs on crafted data: metrics, strata, same subjects for model and crowd, failures recorded."""
+
+from pathlib import Path
+
+import pytest
+
+from hunt.evaluation.models import EvaluationRun
+from hunt.evaluation.services import (
+    EvaluationError,
+    evaluation_run_create,
+    evaluation_run_execute,
+)
+from tests.evaluation.builders import Crafted, crafted_survey
+
+RA, DEC = 150.0, 2.0
+CATALOGUE = [(1, RA, DEC, 0.2, "C1"), (2, RA + 1, DEC, 0.8, "C2"), (3, RA + 2, DEC, 0.3, "C1")]
+SUBJECTS = [
+    Crafted("c1", RA, DEC, answers=["cluster", "cluster", "point"], model=0.9),
+    Crafted("c2", RA + 1, DEC, answers=["point", "point", "cluster"], model=0.6),
+    Crafted("c3", RA + 2, DEC, answers=["cluster", "galaxy", "galaxy"], model=0.3),
+    Crafted("p1", RA + 3, DEC, label="point", answers=["point", "point", "point"], model=0.2),
+    Crafted("g1", RA + 4, DEC, label="galaxy", answers=["cluster", "cluster", "galaxy"], model=0.7),
+    Crafted("o1", RA + 5, DEC, label="other", answers=["other", "other", "point"], model=0.1),
+    Crafted("u1", RA + 6, DEC, answers=["cluster", "cluster", "cluster"], model=0.95),  # unknown
+    Crafted("nv", RA + 7, DEC, label="point", model=0.4),  # no votes: left out of both
+]
+
+
+def _run(tmp_path: Path, **options: object) -> EvaluationRun:
+    workflow, catalogue, version, _ = crafted_survey(tmp_path, SUBJECTS, CATALOGUE)
+    run = evaluation_run_create(
+        workflow=workflow, catalogue=catalogue, model_version=version, split="all", queue=False,
+        bootstrap_resamples=200, **options,  # type: ignore[arg-type]
+    )  # fmt: skip
+    done = evaluation_run_execute(run.pk)
+    assert done is not None
+    return done
+
+
+@pytest.mark.django_db
+def test_model_and_crowd_are_scored_on_the_same_known_subjects(tmp_path: Path) -> None:
+    run = _run(tmp_path)
+    assert run.status == EvaluationRun.Status.SUCCEEDED, run.error
+    assert run.counts["evaluated"] == 6
+    assert (run.counts["unknown"], run.counts["without_votes"]) == (1, 1)
+    model, crowd = run.results["model"], run.results["crowd"]
+    # Model at 0.5: clusters 0.9, 0.6 called (0.3 missed); g1 0.7 a false positive.
+    assert model["confusion"] == {"tp": 2, "fp": 1, "tn": 2, "fn": 1}
+    assert model["tpr"] == pytest.approx(2 / 3)
+    assert model["fpr"] == pytest.approx(1 / 3)
+    # Crowd fractions: c1 2/3, c2 1/3, c3 1/3; g1 2/3, p1 0, o1 0.
+    assert crowd["confusion"] == {"tp": 1, "fp": 1, "tn": 2, "fn": 2}
+    # Model AUC by hand: positives (0.9, 0.6, 0.3) vs negatives (0.7, 0.2, 0.1): 3 + 2 + 2 of 9 pairs.
+    assert model["auc"] == pytest.approx(7 / 9)
+    assert run.results["strata"]["class"]["C2"]["model"]["positives"] == 1
+    assert run.results["strata"]["class"]["C2"]["model"]["negatives"] == 3
+    assert set(run.results["strata"]["redshift"]) == {"low z (< 0.5)", "high z (>= 0.5)"}
+    # Five classes: experts' labels for the negatives, the catalogue's redshift for the clusters
+    # (c2, z = 0.8, is a high-z cluster the crowd called a point source).
+    crowd5 = run.results["confusion5"]["crowd"]
+    assert sum(map(sum, crowd5)) == 6
+    assert crowd5[1] == [0, 0, 0, 1, 0]
+    assert run.results["comparison"]["verdict"] in {"model", "crowd", "tie"}
+
+
+@pytest.mark.django_db
+def test_c1_only_drops_the_c2_cluster(tmp_path: Path) -> None:
+    run = _run(tmp_path, class_filter=["C1"])
+    assert run.class_filter == ["C1"]
+    # c2 sits on the C2 entry: with only C1 accepted it has no match and no verdict, so it is unknown.
+    assert run.counts["evaluated_positive"] == 2
+    assert run.counts["unknown"] == 2
+
+
+@pytest.mark.django_db
+def test_nothing_to_evaluate_fails_the_run_with_a_reason(tmp_path: Path) -> None:
+    workflow, catalogue, _, _ = crafted_survey(
+        tmp_path, [Crafted("lonely", RA + 9, DEC)], CATALOGUE
+    )
+    run = evaluation_run_create(workflow=workflow, catalogue=catalogue, split="all", queue=False)
+    done = evaluation_run_execute(run.pk)
+    assert done is not None
+    assert done.status == EvaluationRun.Status.FAILED
+    assert "no subject can be evaluated" in done.error
+    # A redelivered message for a finished run does nothing.
+    assert evaluation_run_execute(run.pk) is None
+
+
+@pytest.mark.django_db
+def test_bad_options_are_refused(tmp_path: Path) -> None:
+    workflow, catalogue, _, _ = crafted_survey(tmp_path, SUBJECTS[:1], CATALOGUE)
+    with pytest.raises(EvaluationError, match="threshold"):
+        evaluation_run_create(workflow=workflow, catalogue=catalogue, threshold=1.5, queue=False)
+    with pytest.raises(EvaluationError, match="no entries of class C3"):
+        evaluation_run_create(
+            workflow=workflow, catalogue=catalogue, class_filter=["C3"], queue=False
+        )
