@@ -140,6 +140,16 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+# Export files hold user names and hashed addresses: they live in a private storage that no URL serves
+# directly; downloads go through the export views, which check who asks. In production point it at a
+# private bucket (DJANGO_EXPORTS_STORAGE_BACKEND) or a folder the front-end server does not expose.
+EXPORTS_ROOT = env.path("DJANGO_EXPORTS_ROOT", default=str(VAR_DIR / "private" / "exports"))
+_EXPORTS_BACKEND = env.str(
+    "DJANGO_EXPORTS_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage"
+)
+STORAGES["exports"] = {"BACKEND": _EXPORTS_BACKEND}
+if _EXPORTS_BACKEND.endswith("FileSystemStorage"):
+    STORAGES["exports"]["OPTIONS"] = {"location": str(EXPORTS_ROOT), "base_url": None}
 # Folders on the server that admins may ingest from through the web (the command line may read anywhere).
 INGEST_ROOTS = [
     Path(p) for p in env.list("INGEST_ROOTS", default=[str(BASE_DIR / "data"), str(VAR_DIR)])

@@ -33,7 +33,7 @@ def pytest_configure(config: pytest.Config) -> None:
 def _isolated_django_state(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Any:
-    """Rendered files go to a per-test folder; throttle counters and cached stats never leak."""
+    """Rendered files and exports go to per-test folders; throttle counters and cached stats never leak."""
     if not _django_active(request.config):
         yield
         return
@@ -41,6 +41,14 @@ def _isolated_django_state(
 
     settings = request.getfixturevalue("settings")
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+    exports_root = tmp_path_factory.mktemp("exports")
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "exports": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(exports_root), "base_url": None},
+        },
+    }
     cache.clear()
     yield
     cache.clear()

@@ -1,5 +1,9 @@
-from django.urls import URLPattern
+from django.urls import path
+
+from hunt.exports import views
 
 app_name = "exports"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("science/export/", views.export_page, name="export"),
+]

@@ -1,0 +1,86 @@
+"""Export jobs: large or binary exports built by a worker, kept until someone deletes them.
+
+The job row is the source of truth for the progress bar (the page polls it) and for the download: the file is
+served through an authenticated URL (`/api/exports/jobs/<id>/download/`) that never expires.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.core.files.storage import Storage, default_storage, storages
+from django.db import models
+
+
+def export_storage() -> Storage:
+    """The private "exports" storage (settings.STORAGES, outside the served media), else the default.
+
+    Exports hold user names and hashed addresses, so no URL serves them directly: downloads go through the
+    export views, which check who asks. File names carry a random part as a second line of defence.
+    """
+    return storages["exports"] if "exports" in settings.STORAGES else default_storage
+
+
+def export_upload_to(job: "ExportJob", filename: str) -> str:
+    return f"exports/{uuid.uuid4().hex}/{filename}"
+
+
+class ExportJob(models.Model):
+    class Kind(models.TextChoices):
+        CLASSIFICATIONS = "classifications", "Classifications"
+        SUBJECTS = "subjects", "Per-subject table"
+        SNAPSHOT = "snapshot", "Label snapshot"
+
+    class Layout(models.TextChoices):
+        FLAT = "flat", "Flat CSV (one column per field)"
+        PANOPTES = "panoptes", "Zooniverse Panoptes layout"
+
+    class Format(models.TextChoices):
+        CSV = "csv", "CSV"
+        ECSV = "ecsv", "ECSV (units and types kept)"
+        FITS = "fits", "FITS binary table"
+        VOTABLE = "votable", "VOTable"
+        PARQUET = "parquet", "Parquet"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    layout = models.CharField(max_length=10, choices=Layout.choices, blank=True)
+    file_format = models.CharField(max_length=10, choices=Format.choices, default=Format.CSV)
+    filters = models.JSONField(default=dict, blank=True, help_text="The filters, as submitted.")
+    snapshot = models.ForeignKey(
+        "learning.LabelSnapshot", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveIntegerField(default=0)
+    file = models.FileField(
+        upload_to=export_upload_to, storage=export_storage, max_length=300, blank=True
+    )
+    file_name = models.CharField(max_length=200, blank=True, help_text="Name offered on download.")
+    size_bytes = models.BigIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, blank=True)
+    row_count = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+
+    def __str__(self) -> str:
+        return f"Export #{self.pk} {self.kind} {self.file_format} ({self.status})"
+
+    @property
+    def percent(self) -> float:
+        if self.status == self.Status.SUCCEEDED:
+            return 100.0
+        return min(100.0, 100.0 * self.done / self.total) if self.total else 0.0

@@ -1,0 +1,72 @@
+"""Typed tables (ECSV, FITS, VOTable, Parquet) written by astropy from rows and their column fields.
+
+Units and descriptions travel with the columns; `meta` (origin, workflow, filters, model version...)
+becomes the ECSV header, FITS header cards (upper-case keys), VOTable INFO elements of the RESOURCE and
+Parquet schema metadata. Missing numbers are NaN; astropy may read NaN and empty text back as masked.
+"""
+
+import warnings
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from astropy.io.fits.verify import VerifyWarning
+from astropy.io.votable import from_table, writeto
+from astropy.io.votable.tree import Info
+from astropy.table import Column, Table
+
+from hunt.exports.subjects import Field
+
+DTYPES: dict[str, Any] = {"i8": np.int64, "f8": np.float64, "bool": np.bool_, "str": np.str_}
+ASTROPY_FORMATS = {
+    "ecsv": "ascii.ecsv",
+    "fits": "fits",
+    "votable": "votable",
+    "parquet": "parquet",
+}
+EXTENSIONS = {"csv": "csv", "ecsv": "ecsv", "fits": "fits", "votable": "vot", "parquet": "parquet"}
+
+
+def table_build(
+    fields: Sequence[Field], rows: Iterable[Sequence[Any]], meta: dict[str, str]
+) -> Table:
+    columns: list[list[Any]] = [[] for _ in fields]
+    for row in rows:
+        for values, value in zip(columns, row, strict=True):
+            values.append(value)
+    table = Table(meta=dict(meta))
+    for field, values in zip(fields, columns, strict=True):
+        data = np.array(values, dtype=DTYPES[field.dtype])
+        table.add_column(
+            Column(data, name=field.name, unit=field.unit or None, description=field.description)
+        )
+    return table
+
+
+def _ascii_only(table: Table) -> Table:
+    """FITS tables hold ASCII text only: other characters become '?' (the other formats keep them)."""
+    copy = table.copy(copy_data=False)
+    for name in copy.colnames:
+        column = copy[name]
+        if column.dtype.kind == "U":
+            copy[name] = [value.encode("ascii", "replace").decode("ascii") for value in column]
+            copy[name].unit, copy[name].description = column.unit, column.description
+    return copy
+
+
+def table_write(table: Table, path: Path, file_format: str) -> None:
+    if file_format == "fits":
+        with warnings.catch_warnings():
+            # Long metadata keys become HIERARCH cards, which is what we want; no need to warn.
+            warnings.simplefilter("ignore", VerifyWarning)
+            _ascii_only(table).write(path, format="fits", overwrite=True)
+        return
+    if file_format == "votable":
+        # astropy's Table.write drops `meta` for VOTable; INFO elements carry it (TOPCAT shows them).
+        votable = from_table(table)
+        for key, value in table.meta.items():
+            votable.resources[0].infos.append(Info(name=key, value=str(value)))
+        writeto(votable, str(path))
+        return
+    table.write(path, format=ASTROPY_FORMATS[file_format], overwrite=True)
