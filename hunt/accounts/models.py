@@ -2,7 +2,8 @@
 
 Volunteers may classify anonymously. Their identity is a `Volunteer` row whose key lives in the session; when
 they sign up or log in, the row is attached to (or merged into) their account, so nothing they did is lost.
-Everything a volunteer produces (classifications, comments, collections) points at `Volunteer`, not at `User`.
+Classifications point at `Volunteer`, not at `User`, so anonymous work counts. Talk comments and collections
+need an account and point at `User`: they are public, and a name is what others mention, follow and moderate.
 """
 
 import uuid

@@ -1,22 +1,19 @@
-"""Volunteer pages: the classifier, a subject's own page, the volunteer's page."""
+"""Volunteer pages: the classifier and the volunteer's page (a subject's page is Talk's)."""
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.csrf import ensure_csrf_cookie
 
 from hunt.accounts.services import volunteer_for_request
 from hunt.classify.apis import SESSION_COUNT_KEY
-from hunt.classify.models import SubjectStatus, VolunteerProgress
+from hunt.classify.models import VolunteerProgress
 from hunt.classify.selectors import (
     classifications_of_volunteer,
-    subject_payload,
     workflow_answers,
     workflow_default,
     workflow_examples,
 )
-from hunt.classify.talk import talk_url
-from hunt.subjects.models import Subject
 
 
 @ensure_csrf_cookie  # the page's script sends the token with each classification
@@ -46,23 +43,6 @@ def classify(request: HttpRequest) -> HttpResponse:
             "workflow_data": workflow_data,
             "urls": urls,
             "session_count": request.session.get(SESSION_COUNT_KEY, 0),
-        },
-    )
-
-
-def subject_page(request: HttpRequest, pk: int) -> HttpResponse:
-    """A subject's page (retired ones too), with its images; Talk's comments attach here."""
-    subject = get_object_or_404(
-        Subject.objects.select_related("subject_set").prefetch_related("cutouts"), pk=pk
-    )
-    statuses = SubjectStatus.objects.filter(subject=subject).select_related("workflow")
-    return render(
-        request,
-        "volunteer/subject.html",
-        {
-            "subject": subject,
-            "payload": subject_payload(subject, talk_url=talk_url(pk)),
-            "statuses": statuses,
         },
     )
 

@@ -32,7 +32,7 @@ def test_my_page_shows_my_count_and_gold_accuracy(make_workflow: Callable[..., W
 
     assert '<strong id="my-total">3</strong>' in html
     assert "you agreed with the experts on 2 of 3" in html
-    assert html.count(f'href="{reverse("classify:subject", args=[subjects[0]])}"') == 1
+    assert html.count(f'href="{reverse("talk:subject", args=[subjects[0]])}"') == 1
 
 
 def test_my_page_is_empty_but_friendly_for_a_newcomer(db: None) -> None:
@@ -47,7 +47,7 @@ def test_a_retired_subject_stays_viewable(
     client = Client()
     subject = SubjectStatus.objects.get(workflow=workflow).subject_id
     _classify(client, subject, "other")
-    page = Client().get(reverse("classify:subject", args=[subject]))
+    page = Client().get(reverse("talk:subject", args=[subject]))
     assert page.status_code == 200
     assert "retired (classification_count)" in page.content.decode()
     assert "image not available" in page.content.decode()  # these test subjects have no cutouts
