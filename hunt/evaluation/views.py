@@ -45,7 +45,7 @@ def _page(request: HttpRequest, run: EvaluationRun | None) -> HttpResponse:
         "catalogues": ReferenceCatalogue.objects.order_by("name", "-created_at"),
         "default_catalogue": catalogue_default(),
         "champion": champion(),
-        "plots": [(key, title) for key, title in PLOTS.items()],
+        "plots": [(key, title) for key, (title, _figure) in PLOTS.items()],
         "downloads": [(key, title) for key, (title, _) in DOWNLOADS.items()],
     }
     if run is not None and run.status == EvaluationRun.Status.SUCCEEDED:

@@ -69,6 +69,9 @@ def test_the_dashboard_shows_the_run_with_both_aucs_and_the_slider_data(
     assert 'id="evaluate-form"' in html
     assert f"{run.results['model']['auc']:.3f}" in html
     assert f"{run.results['crowd']['auc']:.3f}" in html
+    # Each chart is captioned with its title (not the Python object that draws it).
+    assert "<figcaption>ROC curves ·" in html
+    assert "<function" not in html
     start = html.index('id="evaluation-slider-data"')
     data = json.loads(html[html.index(">", start) + 1 : html.index("</script>", start)])
     assert set(data["scorers"]) == {"model", "crowd"}
