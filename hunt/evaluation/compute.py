@@ -13,10 +13,9 @@ import numpy as np
 
 from hunt.classify.models import SubjectStatus
 from hunt.evaluation.models import EvaluationRun
-from hunt.evaluation.truth import subjects_truth
+from hunt.evaluation.truth import expert_label_rows, subjects_truth
 from hunt.learning.models import CLASSES, Prediction
 from hunt.subjects.labels import Label
-from hunt.subjects.models import ExpertLabel
 from ml.evaluation import multiclass_confusion, score_report, stratum_summary
 from ml.splits import sky_split
 
@@ -104,9 +103,7 @@ def subject_table(run: EvaluationRun) -> SubjectTable:
 def _truth5(subject_ids: list[int], redshift: list[float | None], truth: np.ndarray) -> list[str]:
     """The five-class truth: an expert's class; a cluster of unknown redshift takes the catalogue's."""
     by_subject: dict[int, str] = {}  # the first expert label of each subject
-    for pk, label in ExpertLabel.objects.filter(subject_id__in=subject_ids).values_list(
-        "subject_id", "label"
-    ):
+    for pk, label in expert_label_rows(subject_ids, "subject_id", "label"):
         by_subject.setdefault(pk, label)
     out = []
     for i, pk in enumerate(subject_ids):

@@ -8,8 +8,9 @@ is accepted (it is known to be that C2 object), and a sky match must then look f
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -31,6 +32,28 @@ class SubjectTruth:
     cluster_class: list[str]  # class of the matched entry, "" when unmatched
     redshift: list[float | None]  # catalogue redshift of the matched entry
     entry_source_id: list[str]
+
+
+# Up to this many ids go into an IN list; beyond it psycopg and Django spend seconds on the parameters (2.5 s for
+# 100,000), so the id range is read instead and filtered here: a subject has one or two expert labels at most.
+_IN_LIST_LIMIT = 5_000
+
+
+def expert_label_rows(subject_ids: Sequence[int], *fields: str) -> Iterator[tuple[Any, ...]]:
+    """`fields` of the expert labels of `subject_ids`, per subject in label order (oldest first)."""
+    if not subject_ids:
+        return
+    labels = ExpertLabel.objects.order_by("subject_id", "pk")
+    if len(subject_ids) <= _IN_LIST_LIMIT:
+        yield from labels.filter(subject_id__in=subject_ids).values_list(*fields)
+        return
+    wanted = set(subject_ids)
+    rows = labels.filter(subject_id__gte=min(wanted), subject_id__lte=max(wanted)).values_list(
+        "subject_id", *fields
+    )
+    for subject_id, *values in rows.iterator(chunk_size=10_000):
+        if subject_id in wanted:
+            yield tuple(values)
 
 
 def _normalised(classes: Collection[str]) -> set[str]:
@@ -62,9 +85,9 @@ def subjects_truth(
     # An identifier in any expert label joins the subject to the catalogue (same rule as catalogue_crossmatch).
     expert_ids: dict[int, str] = {}
     rejected = np.zeros(n, dtype=bool)
-    for subject_id, label, catalogue_id in ExpertLabel.objects.filter(
-        subject_id__in=subject_ids
-    ).values_list("subject_id", "label", "catalogue_id"):
+    for subject_id, label, catalogue_id in expert_label_rows(
+        subject_ids, "subject_id", "label", "catalogue_id"
+    ):
         i = subject_pos[subject_id]
         if catalogue_id:
             expert_ids[subject_id] = catalogue_id

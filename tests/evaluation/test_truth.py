@@ -73,3 +73,27 @@ def test_c1_only_leaves_an_id_joined_c2_cluster_unknown_instead_of_matching_a_ne
     # 102 is C2: the subject is known to be that object, so it does not fall back to C1 101 nearby.
     assert truth["by-id"] == (-1, "", False)
     assert truth["inside"] == (1, "sky", False)
+
+
+@pytest.mark.django_db
+def test_many_subjects_read_their_expert_labels_by_id_range_with_the_same_answer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, catalogue, _, made = crafted_survey(tmp_path, SUBJECTS, CATALOGUE, radius_arcsec=20.0)
+    # Leave subjects with labels out ("unknown-cluster"), so the id range holds labels nobody asked for.
+    chosen = [made[n] for n in ("by-id", "just-outside", "rejected", "rejected-but-listed")]
+
+    def truth() -> list[tuple[int, bool]]:
+        result = subjects_truth(
+            catalogue=catalogue,
+            subject_ids=[s.pk for s in chosen],
+            ra=[s.ra for s in chosen],
+            dec=[s.dec for s in chosen],
+            class_filter=("C1", "C2"),
+        )
+        return [(int(t), bool(c)) for t, c in zip(result.truth, result.conflict, strict=True)]
+
+    by_in_list = truth()
+    monkeypatch.setattr("hunt.evaluation.truth._IN_LIST_LIMIT", 2)
+    assert truth() == by_in_list
+    assert by_in_list == [(1, False), (-1, False), (0, False), (1, True)]
