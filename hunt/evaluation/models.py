@@ -63,6 +63,9 @@ class EvaluationRun(models.Model):
     scores = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
     duration_seconds = models.FloatField(null=True, blank=True)
+    # Deliveries of the task that started the run: a worker killed mid-run gets its message back
+    # (acks_late + reject_on_worker_lost) and tries again, up to services.MAX_ATTEMPTS.
+    attempts = models.PositiveIntegerField(default=0)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

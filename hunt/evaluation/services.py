@@ -28,6 +28,7 @@ logger = logging.getLogger(__name__)
 
 EVALUATION_VERSION = "1"
 MAX_RESAMPLES = 10_000
+MAX_ATTEMPTS = 2
 
 
 def code_version() -> str:
@@ -163,14 +164,26 @@ def _enqueue(run_id: int) -> None:
 
 
 def evaluation_run_claim(run_id: int) -> EvaluationRun | None:
-    """queued -> running, once; None for a missing or already-claimed run (a redelivered message)."""
+    """Take a run for computing; None when there is nothing (more) to do for this message.
+
+    A finished or missing run is left alone. A run already `running` means its worker died and the message
+    came back: it counts another attempt, and past MAX_ATTEMPTS the run is failed instead of looping.
+    """
     with transaction.atomic():
         run = EvaluationRun.objects.select_for_update().filter(pk=run_id).first()
-        if run is None or run.status != EvaluationRun.Status.QUEUED:
+        active = (EvaluationRun.Status.QUEUED, EvaluationRun.Status.RUNNING)
+        if run is None or run.status not in active:
             return None
+        now = timezone.now()
+        if run.attempts >= MAX_ATTEMPTS:
+            run.status, run.finished_at = EvaluationRun.Status.FAILED, now
+            run.error = f"gave up after {run.attempts} attempts (the worker died each time)"
+            run.save(update_fields=["status", "finished_at", "error"])
+            return None
+        run.attempts += 1
         run.status = EvaluationRun.Status.RUNNING
-        run.started_at = timezone.now()
-        run.save(update_fields=["status", "started_at"])
+        run.started_at = now
+        run.save(update_fields=["attempts", "status", "started_at"])
         return run
 
 

@@ -6,7 +6,9 @@ import pytest
 
 from hunt.evaluation.models import EvaluationRun
 from hunt.evaluation.services import (
+    MAX_ATTEMPTS,
     EvaluationError,
+    evaluation_run_claim,
     evaluation_run_create,
     evaluation_run_execute,
 )
@@ -84,6 +86,34 @@ def test_nothing_to_evaluate_fails_the_run_with_a_reason(tmp_path: Path) -> None
     assert "no subject can be evaluated" in done.error
     # A redelivered message for a finished run does nothing.
     assert evaluation_run_execute(run.pk) is None
+
+
+@pytest.mark.django_db
+def test_a_run_whose_worker_died_is_taken_again_then_given_up(tmp_path: Path) -> None:
+    workflow, catalogue, version, _ = crafted_survey(tmp_path, SUBJECTS, CATALOGUE)
+    run = evaluation_run_create(
+        workflow=workflow, catalogue=catalogue, model_version=version, split="all", queue=False,
+        bootstrap_resamples=50,
+    )  # fmt: skip
+    # The first delivery claims it and "dies" (the row stays running); the message comes back.
+    first = evaluation_run_claim(run.pk)
+    assert first is not None
+    assert first.attempts == 1
+    done = evaluation_run_execute(run.pk)
+    assert done is not None
+    assert done.status == EvaluationRun.Status.SUCCEEDED
+    assert done.attempts == 2 == MAX_ATTEMPTS
+
+    # A run that died on every attempt is failed instead of looping.
+    again = evaluation_run_create(
+        workflow=workflow, catalogue=catalogue, split="all", queue=False, bootstrap_resamples=50
+    )
+    for _ in range(MAX_ATTEMPTS):
+        assert evaluation_run_claim(again.pk) is not None
+    assert evaluation_run_claim(again.pk) is None
+    again.refresh_from_db()
+    assert again.status == EvaluationRun.Status.FAILED
+    assert f"gave up after {MAX_ATTEMPTS} attempts" in again.error
 
 
 @pytest.mark.django_db
