@@ -78,6 +78,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "hunt.accounts.context_processors.roles",
+                "hunt.talk.context_processors.mentions",
             ],
         },
     },

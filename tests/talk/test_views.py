@@ -203,3 +203,19 @@ def test_user_pages_list_their_shown_comments(post: Callable[..., Comment], volu
     html = _page(Client(), reverse("talk:user", args=["alice"]))
     assert "hello from alice" in html
     assert Client().get(reverse("talk:user", args=["nobody"])).status_code == 404
+
+
+def test_the_navigation_shows_unread_mentions_until_they_are_read(
+    post: Callable[..., Comment], volunteer: Any, other_volunteer: Any
+) -> None:
+    bob = Client()
+    bob.force_login(other_volunteer)
+    assert b"nav-badge" not in bob.get("/").content
+    post(volunteer, "@bob look at this one, and this @bob")
+    post(volunteer, "@bob and another")
+    home = bob.get("/").content.decode()
+    assert 'class="nav-badge"' in home
+    assert ">2<span" in home  # two comments mention bob (one counts once)
+    bob.get(reverse("talk:mentions"))
+    assert b"nav-badge" not in bob.get("/").content
+    assert b"nav-badge" not in Client().get("/").content  # anonymous: no count, no query
