@@ -1,5 +1,6 @@
 """End to end: simulated survey -> simulated volunteers -> retrain -> automatic evaluation, and the numbers
-on the dashboard equal those recomputed independently from the run's own per-subject download."""
+on the dashboard equal those recomputed independently from the run's own per-subject download, and from the
+exports app's subject table (the scores and, through its catalogue-match and expert-label columns, the truth)."""
 
 import csv
 import io
@@ -8,6 +9,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from django.urls import reverse
 from sklearn.metrics import roc_auc_score
 
 from hunt.catalogues.models import ReferenceCatalogue
@@ -78,6 +80,24 @@ def test_retraining_is_followed_by_an_evaluation_whose_numbers_match_the_export(
         assert result["fpr"] == pytest.approx(mine["fpr"])
         assert result["auc"] == pytest.approx(mine["auc"])
         assert result["auc_ci"][0] <= result["auc"] <= result["auc_ci"][1]
+    # The subject table a scientist exports: the same scores, and the truth rule recomputed from its columns.
+    exported = scientist_client.get(
+        reverse("api-export-subjects"), {"catalogue": catalogue.pk, "workflow": workflow.slug}
+    )
+    assert exported.status_code == 200
+    table = {
+        int(r["subject_id"]): r
+        for r in csv.DictReader(io.StringIO(b"".join(exported.streaming_content).decode()))
+    }
+    rejecting = {"galaxy", "point", "other"}
+    for row in rows:
+        subject = table[int(row["subject_id"])]
+        truth = 1 if subject["catalogue_id"] else 0 if subject["expert_label"] in rejecting else -1
+        assert truth == int(row["truth"])
+        assert float(subject["model_cluster_probability"]) == pytest.approx(
+            float(row["model_probability"])
+        )
+        assert float(subject["fraction_cluster"]) == pytest.approx(float(row["crowd_fraction"]))
     # Both AUCs, side by side, in the sentence the dashboard shows.
     sentence = evaluation.results["comparison"]["sentence"]
     assert f"{evaluation.results['model']['auc']:.3f}" in sentence
