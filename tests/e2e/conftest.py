@@ -6,6 +6,11 @@ from typing import Any
 
 import pytest
 
+from hunt.classify.models import Workflow
+from hunt.subjects.ingestion import ingest_run
+from hunt.subjects.models import SubjectSet
+from tests.builders import build_candidate_folder
+
 CHROMIUM = Path("/usr/bin/chromium")
 
 
@@ -43,6 +48,34 @@ def log_in(live_server: Any, password: str) -> Callable[[Any, Any], None]:
         page.wait_for_url(f"{live_server.url}/")
 
     return _log_in
+
+
+@pytest.fixture
+def survey_workflow(tmp_path: Path) -> Callable[[int], Workflow]:
+    """The active "hunt" workflow with `count` real ingested FITS candidates."""
+
+    def make(count: int) -> Workflow:
+        # Transactional tests start from flushed tables (no migration data): make the workflow before
+        # ingestion adds the new set to it.
+        workflow, _ = Workflow.objects.update_or_create(
+            slug="hunt",
+            defaults={
+                "name": "The Hunt",
+                "gold_label_sources": [],
+                "retirement_rules": [],
+                "active": True,
+            },
+        )
+        Workflow.objects.exclude(pk=workflow.pk).update(active=False)
+        ingest_run(
+            kind=SubjectSet.Kind.CANDIDATE_FITS,
+            source=build_candidate_folder(tmp_path / "candidates", count),
+            options={"set_name": "E2E survey"},
+            workers=1,
+        )
+        return workflow
+
+    return make
 
 
 # The learning tests' workflow of labelled, ingested candidates, for the model page test.

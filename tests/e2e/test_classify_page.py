@@ -1,46 +1,21 @@
 """In a real browser: an anonymous volunteer classifies with the mouse and the keyboard, adjusts the viewer,
 opens the field guide, and never sees a subject twice; the page works at phone size."""
 
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from hunt.classify.models import Classification, Workflow
-from hunt.subjects.ingestion import ingest_run
-from hunt.subjects.models import SubjectSet
-from tests.builders import build_candidate_folder
+from tests.e2e.pages import open_classifier
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def workflow(tmp_path: Path) -> Workflow:
-    # Transactional tests may start from flushed tables (no migration data), so make sure the workflow
-    # exists before ingestion adds the new set to it.
-    workflow, _ = Workflow.objects.update_or_create(
-        slug="hunt",
-        defaults={
-            "name": "The Hunt",
-            "gold_label_sources": [],
-            "retirement_rules": [],
-            "active": True,
-        },
-    )
-    ingest_run(
-        kind=SubjectSet.Kind.CANDIDATE_FITS,
-        source=build_candidate_folder(tmp_path, 14),
-        options={"set_name": "E2E survey"},
-        workers=1,
-    )
-    return workflow
-
-
-def _open(page: Page, live_server: Any) -> None:
-    page.add_init_script("localStorage.setItem('clusterHunt.tutorialSeen', '1')")
-    page.goto(f"{live_server.url}/classify/")
-    expect(page.locator("#classifier")).to_have_attribute("data-state", "ready", timeout=15_000)
+def workflow(survey_workflow: Callable[[int], Workflow]) -> Workflow:
+    return survey_workflow(14)
 
 
 def _current(page: Page) -> str:
@@ -59,7 +34,7 @@ def _wait_for_next(page: Page, previous: str) -> str:
 def test_an_anonymous_volunteer_classifies_ten_subjects_never_seeing_one_twice(
     page: Page, live_server: Any, workflow: Workflow
 ) -> None:
-    _open(page, live_server)
+    open_classifier(page, live_server)
     seen = [_current(page)]
     for _ in range(5):  # with the mouse
         page.locator("button.answer[data-answer='galaxy']").click()
@@ -84,7 +59,7 @@ def test_an_anonymous_volunteer_classifies_ten_subjects_never_seeing_one_twice(
 def test_stretch_flip_and_field_guide_work_in_the_browser(
     page: Page, live_server: Any, workflow: Workflow
 ) -> None:
-    _open(page, live_server)
+    open_classifier(page, live_server)
     canvas = page.locator("canvas[data-band='xray']")
     width = int(canvas.evaluate("c => c.width"))
     height = int(canvas.evaluate("c => c.height"))

@@ -2,7 +2,6 @@
 collection from the same control, and finds the collection with the subject on the Collect page."""
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,32 +9,14 @@ from playwright.sync_api import Page, expect
 
 from hunt.classify.models import Workflow
 from hunt.collect.models import Collection
-from hunt.subjects.ingestion import ingest_run
-from hunt.subjects.models import SubjectSet
-from tests.builders import build_candidate_folder
+from tests.e2e.pages import open_classifier
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def workflow(tmp_path: Path) -> Workflow:
-    # Transactional tests start from flushed tables: make the workflow before ingestion adds the set to it.
-    workflow, _ = Workflow.objects.update_or_create(
-        slug="hunt",
-        defaults={
-            "name": "The Hunt",
-            "gold_label_sources": [],
-            "retirement_rules": [],
-            "active": True,
-        },
-    )
-    ingest_run(
-        kind=SubjectSet.Kind.CANDIDATE_FITS,
-        source=build_candidate_folder(tmp_path, 4),
-        options={"set_name": "E2E survey"},
-        workers=1,
-    )
-    return workflow
+def workflow(survey_workflow: Callable[[int], Workflow]) -> Workflow:
+    return survey_workflow(4)
 
 
 def test_a_volunteer_collects_the_subject_on_screen_into_a_new_collection(
@@ -46,12 +27,8 @@ def test_a_volunteer_collects_the_subject_on_screen_into_a_new_collection(
     log_in: Callable[[Any, Any], None],
 ) -> None:
     log_in(page, volunteer)
-    page.add_init_script("localStorage.setItem('clusterHunt.tutorialSeen', '1')")
-    page.goto(f"{live_server.url}/classify/")
+    subject_id = open_classifier(page, live_server)
     classifier = page.locator("#classifier")
-    expect(classifier).to_have_attribute("data-state", "ready", timeout=15_000)
-    subject_id = classifier.get_attribute("data-subject-id")
-    assert subject_id
 
     favourite = page.get_by_role("button", name="Favourite")
     expect(favourite).to_be_enabled()

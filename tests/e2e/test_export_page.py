@@ -16,34 +16,16 @@ from hunt.accounts.models import Volunteer
 from hunt.classify.models import Classification, SubjectStatus, Workflow
 from hunt.classify.services import classification_create
 from hunt.exports.models import ExportJob
-from hunt.subjects.ingestion import ingest_run
-from hunt.subjects.models import Subject, SubjectSet
-from tests.builders import build_candidate_folder
+from hunt.subjects.models import Subject
 from tests.workers import running_worker
 
 pytestmark = [pytest.mark.e2e, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def classified(tmp_path: Path) -> Workflow:
+def classified(survey_workflow: Callable[[int], Workflow]) -> Workflow:
     """Three real ingested candidates; two volunteers vote on every one, so six classifications."""
-    # Transactional tests start from flushed tables: make sure the workflow exists before ingestion.
-    workflow, _ = Workflow.objects.update_or_create(
-        slug="hunt",
-        defaults={
-            "name": "The Hunt",
-            "gold_label_sources": [],
-            "retirement_rules": [],
-            "active": True,
-        },
-    )
-    Workflow.objects.exclude(pk=workflow.pk).update(active=False)
-    ingest_run(
-        kind=SubjectSet.Kind.CANDIDATE_FITS,
-        source=build_candidate_folder(tmp_path / "candidates", 3),
-        options={"set_name": "E2E export"},
-        workers=1,
-    )
+    workflow = survey_workflow(3)
     statuses = SubjectStatus.objects.filter(workflow=workflow).order_by("subject_id")
     for volunteer, answers in (
         (Volunteer.objects.create(), ["cluster", "point", "galaxy"]),

@@ -3,7 +3,6 @@ the subject in the same viewer, posts a comment with a #hashtag, finds it on the
 subject, adds it to a new collection and sees it listed on Collect."""
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,33 +10,15 @@ from playwright.sync_api import Page, expect
 
 from hunt.classify.models import Classification, Workflow
 from hunt.collect.models import Collection
-from hunt.subjects.ingestion import ingest_run
-from hunt.subjects.models import SubjectSet
 from hunt.talk.models import Comment
-from tests.builders import build_candidate_folder
+from tests.e2e.pages import open_classifier
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def workflow(tmp_path: Path) -> Workflow:
-    # Transactional tests start from flushed tables: make sure the workflow exists before ingestion.
-    workflow, _ = Workflow.objects.update_or_create(
-        slug="hunt",
-        defaults={
-            "name": "The Hunt",
-            "gold_label_sources": [],
-            "retirement_rules": [],
-            "active": True,
-        },
-    )
-    ingest_run(
-        kind=SubjectSet.Kind.CANDIDATE_FITS,
-        source=build_candidate_folder(tmp_path, 3),
-        options={"set_name": "E2E survey"},
-        workers=1,
-    )
-    return workflow
+def workflow(survey_workflow: Callable[[int], Workflow]) -> Workflow:
+    return survey_workflow(3)
 
 
 def test_done_and_talk_a_hashtag_comment_its_tag_page_then_a_new_collection(
@@ -48,11 +29,7 @@ def test_done_and_talk_a_hashtag_comment_its_tag_page_then_a_new_collection(
     log_in: Callable[[Any, Any], None],
 ) -> None:
     log_in(page, volunteer)
-    page.add_init_script("localStorage.setItem('clusterHunt.tutorialSeen', '1')")
-    page.goto(f"{live_server.url}/classify/")
-    classifier = page.locator("#classifier")
-    expect(classifier).to_have_attribute("data-state", "ready", timeout=15_000)
-    subject_id = classifier.get_attribute("data-subject-id")
+    subject_id = open_classifier(page, live_server)
 
     page.locator("button.answer[data-answer='galaxy']").click()
     page.get_by_role("button", name="Done & Talk").click()
