@@ -6,6 +6,7 @@ admins only; everyone else gets its id, author, time and `state: "hidden"`. Writ
 throttle with the HTML forms.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -126,6 +127,17 @@ def _paginated(request: Request, view: APIView, comments: QuerySet[Comment]) -> 
     return paginator.get_paginated_response([comment_output(c, request.user) for c in page])
 
 
+def _post(request: Request, create: Callable[[str], Comment]) -> Response:
+    """Validate a posted comment body, create it with `create`, answer 201 (or the service's refusal)."""
+    data = CommentInput(data=request.data)
+    data.is_valid(raise_exception=True)
+    try:
+        comment = create(data.validated_data["body"])
+    except TalkError as error:
+        return _error(error)
+    return _one(request, comment, status.HTTP_201_CREATED)
+
+
 def _one(request: Request, comment: Comment, code: int = 200) -> Response:
     fresh = selectors.comments_of_discussion(discussion=comment.discussion).filter(pk=comment.pk)
     return Response(comment_output(_for_output(fresh).get(), request.user), status=code)
@@ -233,15 +245,10 @@ class DiscussionCommentsApi(_WriteThrottled):
     @extend_schema(request=CommentInput, responses={201: CommentOutput})
     def post(self, request: Request, pk: int) -> Response:
         discussion = get_object_or_404(Discussion, pk=pk)
-        data = CommentInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        try:
-            comment = comment_create(
-                discussion=discussion, author=request.user, body=data.validated_data["body"]
-            )
-        except TalkError as error:
-            return _error(error)
-        return _one(request, comment, status.HTTP_201_CREATED)
+        return _post(
+            request,
+            lambda body: comment_create(discussion=discussion, author=request.user, body=body),
+        )
 
 
 class SubjectCommentsApi(_WriteThrottled):
@@ -258,15 +265,10 @@ class SubjectCommentsApi(_WriteThrottled):
     @extend_schema(request=CommentInput, responses={201: CommentOutput})
     def post(self, request: Request, pk: int) -> Response:
         subject = get_object_or_404(Subject, pk=pk)
-        data = CommentInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        try:
-            comment = subject_comment_create(
-                subject=subject, author=request.user, body=data.validated_data["body"]
-            )
-        except TalkError as error:
-            return _error(error)
-        return _one(request, comment, status.HTTP_201_CREATED)
+        return _post(
+            request,
+            lambda body: subject_comment_create(subject=subject, author=request.user, body=body),
+        )
 
 
 class CommentDetailApi(_WriteThrottled):
