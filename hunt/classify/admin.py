@@ -20,7 +20,7 @@ class WorkflowForm(forms.ModelForm):
         model = Workflow
         fields = (
             "name", "slug", "question", "active", "subject_sets", "include_new_sets", "ask_redshift",
-            "answer_help", "retirement_limit", "retirement_rules", "gold_schedule", "gold_label_sources",
+            "answer_help", "retirement_limit", "retirement_rules", "gold_schedule",
             "gold_feedback", "hidden_gold_share", "seed",
         )  # fmt: skip
 

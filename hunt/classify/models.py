@@ -83,12 +83,6 @@ class Workflow(models.Model):
         default=default_gold_schedule,
         help_text="[[seen_below, share_of_gold], ...]; the last step's seen_below is null.",
     )
-    gold_label_sources = models.JSONField(
-        default=list,
-        blank=True,
-        help_text='Expert-label sources that make a subject gold standard, e.g. ["XCS", "Kosiba+2020"]. '
-        "Simulation truth is kept for evaluation and is not gold.",
-    )
     gold_feedback = models.BooleanField(
         default=True, help_text="Tell volunteers what the experts said on gold."
     )

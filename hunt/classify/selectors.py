@@ -135,8 +135,7 @@ def workflow_answers(
 
 def workflow_examples(workflow: Workflow, *, per_answer: int = 3) -> dict[str, list[str]]:
     """Thumbnails of expert-labelled subjects for the field guide, keyed "answer" and "answer:redshift"."""
-    from hunt.classify.services import LABEL_TO_ANSWER
-    from hunt.subjects.labels import Label
+    from hunt.subjects.labels import LABEL_TO_ANSWER, Label
     from hunt.subjects.models import ExpertLabel
 
     examples: dict[str, list[str]] = {}
@@ -146,9 +145,9 @@ def workflow_examples(workflow: Workflow, *, per_answer: int = 3) -> dict[str, l
         if len(examples.get(key, [])) >= per_answer:
             continue
         thumbnails = (
-            ExpertLabel.objects.filter(
-                label=label, subject__subject_set__in=workflow.subject_sets.all()
-            )
+            # Gold only: the field guide shows volunteers what the label is.
+            ExpertLabel.objects.gold()
+            .filter(label=label, subject__subject_set__in=workflow.subject_sets.all())
             .exclude(subject__thumbnail="")
             .order_by("subject_id")
             .values_list("subject__thumbnail", flat=True)[:per_answer]

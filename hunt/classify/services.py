@@ -21,18 +21,8 @@ from hunt.classify.models import (
     Workflow,
 )
 from hunt.classify.rules import retirement_reason, seeded_random
-from hunt.subjects.labels import Label
+from hunt.subjects.labels import LABEL_TO_ANSWER, Label
 from hunt.subjects.models import ExpertLabel, Subject
-
-# What volunteers are told the experts said, in the workflow's own answer vocabulary.
-LABEL_TO_ANSWER = {
-    Label.CLUSTER_LOW_Z: ("cluster", "low"),
-    Label.CLUSTER_HIGH_Z: ("cluster", "high"),
-    Label.CLUSTER: ("cluster", ""),
-    Label.GALAXY: ("galaxy", ""),
-    Label.POINT: ("point", ""),
-    Label.OTHER: ("other", ""),
-}
 
 
 class ClassificationError(Exception):
@@ -82,8 +72,9 @@ class ClassificationResult:
 def workflow_subjects_sync(*, workflow: Workflow) -> int:
     """Give every subject of the workflow's sets a status row (priority, gold flag); returns how many are new.
 
-    Priorities are a seeded pseudo-random order until the learning loop writes its own. Subjects whose expert
-    label already satisfies a retirement rule (e.g. an artefact) are retired at once.
+    Priorities are a seeded pseudo-random order until the learning loop writes its own. Subjects whose gold
+    label already satisfies a retirement rule (e.g. an artefact) are retired at once; training and
+    evaluation-only labels never retire anything.
     """
     have = set(SubjectStatus.objects.filter(workflow=workflow).values_list("subject_id", flat=True))
     subject_ids = [
@@ -95,26 +86,26 @@ def workflow_subjects_sync(*, workflow: Workflow) -> int:
     ]
     if not subject_ids:
         return 0
-    labels: dict[int, list[tuple[str, str]]] = {}
-    for subject_id, source, label in ExpertLabel.objects.filter(
-        subject_id__in=subject_ids
-    ).values_list("subject_id", "source", "label"):
-        labels.setdefault(subject_id, []).append((source, label))
-    gold_sources = set(workflow.gold_label_sources)
+    labels: dict[int, list[str]] = {}
+    for subject_id, label in (
+        ExpertLabel.objects.gold()
+        .filter(subject_id__in=subject_ids)
+        .values_list("subject_id", "label")
+    ):
+        labels.setdefault(subject_id, []).append(label)
     now = timezone.now()
     statuses = []
     for subject_id in subject_ids:
-        subject_labels = labels.get(subject_id, [])
+        gold_labels = labels.get(subject_id, [])
         reason = retirement_reason(
-            counts={}, total=0, expert_labels=[label for _, label in subject_labels],
-            rules=workflow.retirement_rules, limit=0,
+            counts={}, total=0, expert_labels=gold_labels, rules=workflow.retirement_rules, limit=0,
         )  # fmt: skip
         statuses.append(
             SubjectStatus(
                 workflow=workflow,
                 subject_id=subject_id,
                 priority=seeded_random(workflow.seed, subject_id),
-                is_gold=any(source in gold_sources for source, _ in subject_labels),
+                is_gold=bool(gold_labels),
                 retired_at=now if reason else None,
                 retirement_reason=reason,
             )
@@ -155,7 +146,9 @@ def _gold_feedback(
     workflow: Workflow, subject_id: int, answer: str, redshift: str
 ) -> Feedback | None:
     label = (
-        ExpertLabel.objects.filter(subject_id=subject_id, source__in=workflow.gold_label_sources)
+        ExpertLabel.objects.gold()
+        .filter(subject_id=subject_id)
+        .order_by("pk")
         .values_list("label", flat=True)
         .first()
     )
@@ -357,8 +350,10 @@ def workflow_rules_apply(*, workflow: Workflow) -> int:
     retired = 0
     active = SubjectStatus.objects.filter(workflow=workflow, retired_at__isnull=True)
     labels: dict[int, list[str]] = {}
-    for subject_id, label in ExpertLabel.objects.filter(subject__statuses__in=active).values_list(
-        "subject_id", "label"
+    for subject_id, label in (
+        ExpertLabel.objects.gold()
+        .filter(subject__statuses__in=active)
+        .values_list("subject_id", "label")
     ):
         labels.setdefault(subject_id, []).append(label)
     now = timezone.now()

@@ -56,6 +56,8 @@ def demo_users_ensure() -> list[DemoLogin]:
 
 DEMO_SURVEY_SIZE = 2000
 DEMO_SURVEY_SEED = 42
+# Share of the simulated survey made gold (feedback, field guide, retirement of artefacts, training).
+DEMO_GOLD_SHARE = 0.05
 DATA_DIR = Path(settings.BASE_DIR) / "data"
 XMM_CITATION = (
     "XMM-Newton EPIC images. Based on observations obtained with XMM-Newton, an ESA science mission with "
@@ -93,7 +95,15 @@ def demo_survey_ensure(
         say(f"  {job.subject_set}: {job.created} new, {job.skipped} already there")
 
     say("Ingesting the demo subjects ...")
-    ingest(SubjectSet.Kind.SIMULATED, folder, set_name="Simulated XMM survey")
+    # The simulator's truth is evaluation-only; a small share of it, chosen explicitly, is gold so that
+    # volunteers get feedback and the field guide has examples of every class. The real XMM fields are the
+    # standing real-data benchmark: their XCS labels are evaluation-only, never trained on.
+    ingest(
+        SubjectSet.Kind.SIMULATED,
+        folder,
+        set_name="Simulated XMM survey",
+        gold_share=DEMO_GOLD_SHARE,
+    )
     a907 = DATA_DIR / "xmm" / "a907"
     for obs_id in A907_OBSERVATIONS:
         ingest(
@@ -103,6 +113,7 @@ def demo_survey_ensure(
             sources=str(a907 / "sources.csv"),
             obs_id=obs_id,
             exposure_map=str(a907 / f"{obs_id}-0.50-2.00keVmerged_expmap.fits"),
+            evaluation_only=True,
             citation=XMM_CITATION.format(
                 credit="XGA test data (Turner et al. 2022), BSD-3-Clause."
             ),
@@ -114,6 +125,7 @@ def demo_survey_ensure(
         set_name="XMM-Newton: Abell 1835",
         sources=str(a1835 / "sources.csv"),
         exposure_map=str(a1835 / "P0098010101M2U009EXPMAP3000.FTZ"),
+        evaluation_only=True,
         citation=XMM_CITATION.format(credit="KIPAC StatisticalMethods course data, BSD-3-Clause."),
     )
 

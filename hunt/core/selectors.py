@@ -9,34 +9,35 @@ from django.db.models import QuerySet
 from hunt.accounts.models import Volunteer
 from hunt.classify.models import Classification, SubjectStatus
 from hunt.core.models import WorkerPing
+from hunt.evaluation.selectors import model_test_figures
 from hunt.learning.selectors import champion
 from hunt.subjects.models import Subject
 
 # Counting a large classifications table on every page view is what makes a landing page slow; the numbers
 # may be a minute old. Bump the version when the dictionary's shape changes so no process reads an old one.
-STATISTICS_CACHE_KEY = "core:site_statistics:v2"
+STATISTICS_CACHE_KEY = "core:site_statistics:v3"
 STATISTICS_TTL_S = 60
 
-# The held-out metrics store TPR at this false-positive rate (ml.learning.metrics.tpr_at_fpr).
+# The reported TPR is the one at this false-positive rate (the evaluation's fixed-FPR targets).
 MODEL_FPR = 0.05
 
 
 def _model_statistics() -> dict[str, Any] | None:
-    """The serving (champion) model's held-out AUC and TPR at 5 % FPR, or None without one or without AUC."""
+    """The serving model's figures on the locked test split against its reference catalogue, or None.
+
+    Only an evaluation against truth is shown; the validation figures that chose the model are not a result.
+    """
     model = champion()
     if model is None:
         return None
-    metrics = model.heldout_metrics or {}
-    auc = metrics.get("auc")
-    if auc is None:  # held-out set had one class only: nothing honest to show
+    figures = model_test_figures(model.pk)
+    if figures is None or figures["tpr_at_5"] is None:
         return None
-    tpr = metrics.get("tpr_at_fpr_005")
     return {
+        **figures,
         "version": model.pk,
-        "auc": float(auc),
-        "tpr": None if tpr is None else float(tpr),
+        "tpr": figures["tpr_at_5"],
         "fpr": MODEL_FPR,
-        "heldout_n": metrics.get("n"),
         "promoted_at": model.promoted_at,
     }
 

@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.db.models import Q
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -22,13 +23,14 @@ from hunt.evaluation.selectors import catalogue_default, evaluation_runs
 from hunt.evaluation.services import EvaluationError, EvaluationUnavailable, evaluation_run_create
 from hunt.learning.models import ModelVersion
 from hunt.learning.selectors import champion
+from hunt.subjects.models import SubjectSet
 
 
 class EvaluationRunOutput(serializers.ModelSerializer):
     # Plain strings in the schema: choice enums named "status"/"trigger" would collide with other apps'.
     status = serializers.CharField(read_only=True, help_text="queued, running, succeeded or failed")
     trigger = serializers.CharField(read_only=True, help_text="training or manual")
-    split = serializers.CharField(read_only=True, help_text="heldout or all")
+    split = serializers.CharField(read_only=True, help_text="test (the locked test regions) or all")
     url = serializers.SerializerMethodField()
     dashboard_url = serializers.SerializerMethodField()
 
@@ -36,7 +38,7 @@ class EvaluationRunOutput(serializers.ModelSerializer):
         model = EvaluationRun
         fields: tuple[str, ...] = (
             "id", "url", "dashboard_url", "status", "trigger", "model_version", "catalogue", "catalogue_name",
-            "catalogue_version", "match_radius_arcsec", "class_filter", "split", "label_snapshot_sha256",
+            "catalogue_version", "match_radius_arcsec", "class_filter", "split", "subject_set", "subject_set_name", "label_snapshot_sha256",
             "code_version", "threshold", "min_votes", "bootstrap_resamples", "seed", "counts", "error",
             "duration_seconds", "created_at", "started_at", "finished_at",
         )  # fmt: skip
@@ -66,7 +68,14 @@ class EvaluationRunInput(serializers.Serializer):
         required=False, min_value=1, help_text="Default: the latest X-CLASS catalogue."
     )
     classes = serializers.MultipleChoiceField(choices=("C1", "C2"), default={"C1", "C2"})
-    split = serializers.ChoiceField(choices=EvaluationRun.Split.choices, default="heldout")
+    split = serializers.ChoiceField(
+        choices=EvaluationRun.Split.choices,
+        default=EvaluationRun.Split.TEST,
+        help_text="test: the locked test sky regions (never trained on, never used to pick a model); all.",
+    )
+    subject_set = serializers.CharField(
+        required=False, max_length=200, help_text="Only this subject set (name or slug)."
+    )
     threshold = serializers.FloatField(default=0.5, min_value=0.0, max_value=1.0)
     bootstrap_resamples = serializers.IntegerField(default=1000, min_value=0, max_value=10_000)
     min_votes = serializers.IntegerField(default=1, min_value=1, max_value=100)
@@ -112,6 +121,16 @@ class EvaluationRunListCreateApi(APIView):
                 {"detail": "no reference catalogue is loaded (manage.py load_catalogue)"},
                 status=status.HTTP_400_BAD_REQUEST,
             )
+        subject_set: SubjectSet | None = None
+        if values.get("subject_set"):
+            subject_set = SubjectSet.objects.filter(
+                Q(name=values["subject_set"]) | Q(slug=values["subject_set"])
+            ).first()
+            if subject_set is None:
+                return Response(
+                    {"detail": f"no subject set {values['subject_set']!r}"},
+                    status=status.HTTP_400_BAD_REQUEST,
+                )
         version: ModelVersion | None = None
         if "model_version" in values:
             version = get_object_or_404(ModelVersion, pk=values["model_version"])
@@ -121,7 +140,7 @@ class EvaluationRunListCreateApi(APIView):
         try:
             run = evaluation_run_create(
                 workflow=workflow, catalogue=catalogue, model_version=version,
-                class_filter=sorted(values["classes"]), split=values["split"],
+                class_filter=sorted(values["classes"]), split=values["split"], subject_set=subject_set,
                 threshold=values["threshold"], bootstrap_resamples=values["bootstrap_resamples"],
                 min_votes=values["min_votes"], user=user,
             )  # fmt: skip

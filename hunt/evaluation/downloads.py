@@ -63,6 +63,25 @@ def metrics_table(run: EvaluationRun) -> Table:
             add(f"tpr_at_{target}", value["tpr"], *value["ci"])
         add("ece", r.get("ece"))
         add("brier", r.get("brier"))
+        add("n_unknown", r.get("n_unknown"))
+        for kind, v in (r.get("negatives_by_class") or {}).items():
+            add(f"negatives_{kind}_n", v["n"])
+            add(f"negatives_{kind}_false_positives", v["false_positives"])
+            add(f"negatives_{kind}_fpr", v["fpr"])
+        for key in ("candidates", name):
+            rate = (run.results.get("completeness") or {}).get(key)
+            if rate:
+                add(
+                    f"completeness_{key}" if key != name else "completeness",
+                    rate["completeness"],
+                    *rate["ci"],
+                )
+    shared = run.results.get("comparison") or {}
+    for name in ("model", "crowd"):
+        if shared.get(name):
+            ci = shared[name].get("auc_ci") or [None, None]
+            rows.append([f"{name} (shared subjects)", "n", shared["n"], None, None])
+            rows.append([f"{name} (shared subjects)", "auc", shared[name]["auc"], *ci])
     return ["scorer", "metric", "value", "ci95_low", "ci95_high"], rows
 
 

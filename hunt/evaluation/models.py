@@ -11,6 +11,7 @@ from django.db import models
 from hunt.catalogues.models import ReferenceCatalogue
 from hunt.classify.models import Workflow
 from hunt.learning.models import ModelVersion
+from hunt.subjects.models import SubjectSet
 
 
 class EvaluationRun(models.Model):
@@ -21,7 +22,8 @@ class EvaluationRun(models.Model):
         FAILED = "failed", "Failed"
 
     class Split(models.TextChoices):
-        HELDOUT = "heldout", "Held-out sky regions"
+        # The locked test regions (ml/splits.py): never trained on, never used to pick or calibrate a model.
+        TEST = "test", "Test sky regions (locked)"
         ALL = "all", "All subjects"
 
     class Trigger(models.TextChoices):
@@ -47,7 +49,17 @@ class EvaluationRun(models.Model):
     catalogue_version = models.CharField(max_length=100)
     match_radius_arcsec = models.FloatField()
     class_filter = models.JSONField(default=list, help_text='Accepted classes, e.g. ["C1", "C2"].')
-    split = models.CharField(max_length=10, choices=Split.choices, default=Split.HELDOUT)
+    split = models.CharField(max_length=10, choices=Split.choices, default=Split.TEST)
+    subject_set = models.ForeignKey(
+        SubjectSet,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Only this set's subjects (None: every set of the workflow).",
+    )
+    # Copied so the run stays readable if the set is deleted.
+    subject_set_name = models.CharField(max_length=200, blank=True)
     label_snapshot_sha256 = models.CharField(max_length=64, blank=True)
     code_version = models.CharField(max_length=300, blank=True)
     threshold = models.FloatField(default=0.5, help_text="Operating threshold for model and crowd.")

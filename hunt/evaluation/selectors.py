@@ -40,6 +40,7 @@ def evaluation_runs_comparable(run: EvaluationRun, *, limit: int = 8) -> list[Ev
             catalogue_name=run.catalogue_name,
             catalogue_version=run.catalogue_version,
             split=run.split,
+            subject_set_name=run.subject_set_name,
             class_filter=run.class_filter,
             model_version__isnull=False,
         )
@@ -67,3 +68,39 @@ def metric_history(run: EvaluationRun) -> list[EvaluationRun]:
     if run.model_version_id is not None:
         history.append(run)
     return sorted(history, key=lambda r: (r.model_version_id or 0, r.created_at))
+
+
+def evaluation_reported(model_version_id: int) -> EvaluationRun | None:
+    """The figures to report for a model: its latest successful run on the locked test split of all sets."""
+    return (
+        EvaluationRun.objects.filter(
+            status=EvaluationRun.Status.SUCCEEDED,
+            model_version_id=model_version_id,
+            split=EvaluationRun.Split.TEST,
+            subject_set__isnull=True,
+            subject_set_name="",
+        )
+        .defer("scores")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def model_test_figures(model_version_id: int) -> dict[str, object] | None:
+    """What About and the model page show of a model: test-split, truth-based, with N and what it is against."""
+    run = evaluation_reported(model_version_id)
+    result = (run.results or {}).get("model") if run else None
+    if run is None or not result or result.get("auc") is None:
+        return None
+    at_5 = (result.get("tpr_at_fpr") or {}).get("fpr_05") or {}
+    return {
+        "evaluation_id": run.pk,
+        "auc": result["auc"],
+        "auc_ci": result.get("auc_ci") or [None, None],
+        "tpr_at_5": at_5.get("tpr"),
+        "n": result.get("n"),
+        "positives": result.get("positives"),
+        "negatives": result.get("negatives"),
+        "catalogue": f"{run.catalogue_name} v{run.catalogue_version}",
+        "classes": run.class_filter_label,
+    }

@@ -23,10 +23,12 @@ from hunt.classify.models import Workflow
 from hunt.evaluation.compute import evaluation_compute
 from hunt.evaluation.models import EvaluationRun
 from hunt.learning.models import LabelSnapshot, ModelVersion
+from hunt.subjects.models import SubjectSet
+from ml.splits import SPLIT_RULE
 
 logger = logging.getLogger(__name__)
 
-EVALUATION_VERSION = "1"
+EVALUATION_VERSION = "2"
 MAX_RESAMPLES = 10_000
 MAX_ATTEMPTS = 2
 
@@ -36,7 +38,7 @@ def code_version() -> str:
         package = version("cluster-hunt")
     except PackageNotFoundError:  # running from a checkout that was never installed
         package = "unknown"
-    return f"cluster-hunt {package} / evaluation {EVALUATION_VERSION}"
+    return f"cluster-hunt {package} / evaluation {EVALUATION_VERSION} / {SPLIT_RULE}"
 
 
 class EvaluationError(Exception):
@@ -70,7 +72,8 @@ def evaluation_run_create(
     catalogue: ReferenceCatalogue,
     model_version: ModelVersion | None = None,
     class_filter: Collection[str] = ("C1", "C2"),
-    split: str = EvaluationRun.Split.HELDOUT,
+    split: str = EvaluationRun.Split.TEST,
+    subject_set: SubjectSet | None = None,
     threshold: float = 0.5,
     bootstrap_resamples: int = 1000,
     min_votes: int = 1,
@@ -99,7 +102,8 @@ def evaluation_run_create(
     with transaction.atomic():
         run = _run_insert(
             workflow=workflow, catalogue=catalogue, model_version=model_version,
-            class_filter=class_filter, split=split, snapshot_sha=snapshot_sha, threshold=threshold,
+            class_filter=class_filter, split=split, subject_set=subject_set, snapshot_sha=snapshot_sha,
+            threshold=threshold,
             bootstrap_resamples=bootstrap_resamples, min_votes=min_votes, seed=seed, trigger=trigger,
             user=user,
         )  # fmt: skip
@@ -120,6 +124,7 @@ def _run_insert(
     model_version: ModelVersion | None,
     class_filter: Collection[str],
     split: str,
+    subject_set: SubjectSet | None,
     snapshot_sha: str,
     threshold: float,
     bootstrap_resamples: int,
@@ -137,6 +142,8 @@ def _run_insert(
         match_radius_arcsec=catalogue.match_radius_arcsec,
         class_filter=_class_filter(catalogue, class_filter),
         split=split,
+        subject_set=subject_set,
+        subject_set_name=subject_set.name if subject_set else "",
         label_snapshot_sha256=snapshot_sha,
         code_version=code_version(),
         threshold=threshold,

@@ -27,6 +27,10 @@ class SubjectTruth:
 
     truth: npt.NDArray[np.int8]  # 1 positive, 0 negative, -1 unknown
     conflict: npt.NDArray[np.bool_]  # matched, yet an expert rejected it
+    contested: npt.NDArray[
+        np.bool_
+    ]  # unmatched, within the radius of an entry a nearer candidate took
+    entry_index: npt.NDArray[np.int64]  # matched entry (row in `entries` order), -1 when unmatched
     method: list[str]  # "id", "sky" or "" (unmatched)
     separation_arcsec: list[float | None]
     cluster_class: list[str]  # class of the matched entry, "" when unmatched
@@ -60,6 +64,29 @@ def _normalised(classes: Collection[str]) -> set[str]:
     return {str(c).strip().upper() for c in classes if str(c).strip()}
 
 
+@dataclass(frozen=True)
+class CatalogueEntries:
+    """A catalogue's entries in row order, and which of them the class filter accepts."""
+
+    ra: npt.NDArray[np.float64]
+    dec: npt.NDArray[np.float64]
+    eligible: npt.NDArray[np.bool_]
+
+
+def catalogue_entries(
+    catalogue: ReferenceCatalogue, class_filter: Collection[str] = ()
+) -> CatalogueEntries:
+    rows = list(catalogue.entries.order_by("row_number").values_list("ra", "dec", "cluster_class"))
+    wanted = _normalised(class_filter)
+    return CatalogueEntries(
+        ra=np.asarray([r[0] for r in rows], dtype=np.float64),
+        dec=np.asarray([r[1] for r in rows], dtype=np.float64),
+        eligible=np.asarray(
+            [not wanted or str(r[2] or "").strip().upper() in wanted for r in rows], dtype=bool
+        ),
+    )
+
+
 def subjects_truth(
     *,
     catalogue: ReferenceCatalogue,
@@ -79,6 +106,7 @@ def subjects_truth(
     catalogue_ids = [str(e[0]) for e in entries]
     classes = [str(e[3] or "").strip().upper() for e in entries]
     index = np.full(n, -1, dtype=np.int64)
+    contested = np.zeros(n, dtype=bool)
     method = [""] * n
     separation: list[float | None] = [None] * n
     subject_pos = {pk: i for i, pk in enumerate(subject_ids)}
@@ -108,6 +136,7 @@ def subjects_truth(
                 class_filter=wanted or None,
             )
             for k, i in enumerate(positioned):
+                contested[i] = bool(result.contested[k])
                 if result.index[k] >= 0:
                     index[i] = result.index[k]
                     method[i] = str(result.method[k])
@@ -115,17 +144,21 @@ def subjects_truth(
                     separation[i] = None if np.isnan(sep) else round(sep, 3)
         # Subjects without a position (e.g. image sets without coordinates) can only join by identifier.
         position_of = {cid.strip(): j for j, cid in enumerate(catalogue_ids)}
+        taken = set(index[index >= 0].tolist())  # one-to-one: an entry is matched once
         for i in range(n):
             if ra[i] is not None and dec[i] is not None:
                 continue
             j = position_of.get(str(expert_ids.get(subject_ids[i], "")).strip())
-            if j is not None and (not wanted or classes[j] in wanted):
+            if j is not None and (not wanted or classes[j] in wanted) and j not in taken:
                 index[i], method[i] = j, "id"
+                taken.add(j)
     matched = index >= 0
     truth, conflict = truth_from_evidence(matched, rejected)
     return SubjectTruth(
         truth=truth,
         conflict=conflict,
+        contested=contested,
+        entry_index=index,
         method=method,
         separation_arcsec=separation,
         cluster_class=[classes[j] if j >= 0 else "" for j in index],

@@ -20,6 +20,7 @@ from hunt.evaluation.selectors import (
     metric_history,
 )
 from hunt.learning.selectors import champion
+from hunt.subjects.labels import NEGATIVE_CLASSES
 
 
 def _slider_data(run: EvaluationRun) -> dict[str, Any]:
@@ -61,6 +62,10 @@ def _page(request: HttpRequest, run: EvaluationRun | None) -> HttpResponse:
             for other in metric_history(run)
         ]
         context["strata"] = run.results.get("strata", {})
+        context["negative_kinds"] = sorted(
+            {kind for _, r in context["scorers"] for kind in r.get("negatives_by_class") or {}},
+            key=lambda kind: (*NEGATIVE_CLASSES, "unclassified").index(kind),
+        )
     return render(request, "evaluation/dashboard.html", context)
 
 

@@ -64,7 +64,8 @@ def snapshot_manifest(snapshot: LabelSnapshot) -> dict[str, Any]:
             "training_run": model.run_id,
             "champion": model.is_champion,
             "created_at": iso(model.created_at),
-            "heldout_auc": model.heldout_metrics.get("auc"),
+            # The validation AUC that chose the model (against snapshot labels), not a reported result.
+            "validation_auc": model.selection_metrics.get("auc"),
         }
         for model in models_trained_on(snapshot)
     ]

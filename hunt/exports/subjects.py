@@ -15,6 +15,7 @@ from hunt.exports.filters import ExportFilters
 from hunt.learning.models import ModelVersion, Prediction
 from hunt.learning.selectors import champion
 from hunt.learning.snapshots import consensus_label
+from hunt.subjects.labels import TruthRole
 from hunt.subjects.models import ExpertLabel
 
 PAGE = 2000
@@ -40,7 +41,10 @@ FIELDS: tuple[Field, ...] = (
     Field("subject_set", "str", description="Subject set (slug)"),
     Field("ra", "f8", "deg", "Right ascension (ICRS)"),
     Field("dec", "f8", "deg", "Declination (ICRS)"),
-    Field("is_gold", "bool", description="Gold-standard subject (expert label from a gold source)"),
+    Field("split", "str", description="Sky split: train, validation, test (locked) or guard"),
+    Field(
+        "is_gold", "bool", description="Gold-standard subject (an expert label in the gold role)"
+    ),
     Field("classification_count", "i8", description="Volunteer classifications"),
     *(Field(f"votes_{a}", "i8", description=f"Votes for '{a}'") for a in ANSWER_COLUMNS),
     Field("votes_cluster_low", "i8", description="Cluster votes saying low redshift"),
@@ -54,8 +58,17 @@ FIELDS: tuple[Field, ...] = (
     Field("retired", "bool", description="Retired (needs no more classifications)"),
     Field("retired_at", "str", description="When it retired (ISO 8601, UTC)"),
     Field("retirement_reason", "str", description="Rule that retired it"),
-    Field("expert_label", "str", description="Expert label (gold sources first)"),
+    Field(
+        "expert_label",
+        "str",
+        description="Expert label (gold first, then training, then evaluation)",
+    ),
     Field("expert_source", "str", description="Who gave the expert label"),
+    Field(
+        "expert_role",
+        "str",
+        description="What the label may be used for: gold, training, evaluation",
+    ),
     Field("catalogue", "str", description="Reference catalogue of the match"),
     Field("catalogue_id", "str", description="Matched catalogue entry"),
     Field("catalogue_separation", "f8", "arcsec", "Separation from the matched entry"),
@@ -85,14 +98,20 @@ def subject_fields(statuses: QuerySet[SubjectStatus]) -> list[Field]:
     return [*FIELDS, *morphology]
 
 
-def _experts(workflow: Workflow, subject_ids: list[int]) -> dict[int, tuple[str, str]]:
-    gold = set(workflow.gold_label_sources)
-    chosen: dict[int, tuple[str, str]] = {}
+# Which label a subject's row shows when it has several: the most trusted role first.
+_ROLE_RANK = {TruthRole.GOLD: 0, TruthRole.TRAINING: 1, TruthRole.EVALUATION: 2}
+
+
+def _experts(subject_ids: list[int]) -> dict[int, tuple[str, str, str]]:
+    """(label, source, role) per subject, the most trusted role first (then the source's name)."""
+    chosen: dict[int, tuple[str, str, str]] = {}
     labels = ExpertLabel.objects.filter(subject_id__in=subject_ids).order_by("subject_id", "source")
-    for subject_id, source, label in labels.values_list("subject_id", "source", "label"):
+    for subject_id, source, label, role in labels.values_list(
+        "subject_id", "source", "label", "role"
+    ):
         current = chosen.get(subject_id)
-        if current is None or (source in gold and current[1] not in gold):
-            chosen[subject_id] = (label, source)
+        if current is None or _ROLE_RANK[TruthRole(role)] < _ROLE_RANK[TruthRole(current[2])]:
+            chosen[subject_id] = (label, source, role)
     return chosen
 
 
@@ -142,7 +161,6 @@ def subject_rows(
     """One list per subject, in `fields` order, page by page (keyset on subject id)."""
     morphology = [field.name.removeprefix("morph_") for field in fields[len(FIELDS) :]]
     model = champion()
-    workflow: Workflow | None = None
     last, done = -1, 0
     while True:
         page = list(
@@ -152,9 +170,8 @@ def subject_rows(
         )
         if not page:
             return
-        workflow = workflow or page[0].workflow
         ids = [status.subject_id for status in page]
-        experts = _experts(workflow, ids)
+        experts = _experts(ids)
         matches = _matches(ids, catalogue)
         predictions = _predictions(model, ids)
         for status in page:
@@ -167,7 +184,7 @@ def subject_rows(
 
 def _subject_row(
     status: SubjectStatus,
-    experts: dict[int, tuple[str, str]],
+    experts: dict[int, tuple[str, str, str]],
     matches: dict[int, tuple[str, str, float]],
     predictions: dict[int, tuple[float, float]],
     morphology: list[str],
@@ -179,16 +196,16 @@ def _subject_row(
     consensus, agreement = "", math.nan
     if total:
         consensus, agreement, _ = consensus_label(status)
-    expert_label, expert_source = experts.get(subject.pk, ("", ""))
+    expert_label, expert_source, expert_role = experts.get(subject.pk, ("", "", ""))
     catalogue, catalogue_id, separation = matches.get(subject.pk, ("", "", math.nan))
     probability, uncertainty = predictions.get(subject.pk, (math.nan, math.nan))
     measures = (subject.metadata or {}).get(MORPHOLOGY_KEY) or {}
     return [
         subject.pk, subject.external_id, subject.subject_set.slug, _nan(subject.ra), _nan(subject.dec),
-        status.is_gold, total, *(counts[a] for a in ANSWER_COLUMNS), status.cluster_low_count,
+        subject.split, status.is_gold, total, *(counts[a] for a in ANSWER_COLUMNS), status.cluster_low_count,
         status.cluster_high_count, *fractions, consensus, agreement, status.retired_at is not None,
         iso(status.retired_at) if status.retired_at else "", status.retirement_reason, expert_label,
-        expert_source, catalogue, catalogue_id, separation, probability, uncertainty,
+        expert_source, expert_role, catalogue, catalogue_id, separation, probability, uncertainty,
         *(_nan(measures.get(key)) for key in morphology),
     ]  # fmt: skip
 

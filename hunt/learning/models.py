@@ -39,8 +39,8 @@ class LabelSnapshotRow(models.Model):
 
     class Split(models.TextChoices):
         TRAIN = "train", "Training"
+        # Early stopping, calibration and champion/challenger; the test regions never enter a snapshot.
         VALIDATION = "validation", "Validation"
-        HELDOUT = "heldout", "Held out (evaluation)"
 
     snapshot = models.ForeignKey(LabelSnapshot, on_delete=models.CASCADE, related_name="rows")
     subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="+")
@@ -138,7 +138,9 @@ class ModelVersion(models.Model):
     temperature = models.FloatField(default=1.0)
     curve = models.JSONField(default=list)
     validation_metrics = models.JSONField(default=dict)
-    heldout_metrics = models.JSONField(default=dict)
+    # On the validation split that picked the model (promotion), against the snapshot's labels: not a
+    # result to report. Reported figures come from evaluation runs on the locked test split.
+    selection_metrics = models.JSONField(default=dict)
     is_champion = models.BooleanField(default=False)
     promoted_at = models.DateTimeField(null=True, blank=True)
     promotion_note = models.TextField(blank=True)

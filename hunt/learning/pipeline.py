@@ -1,5 +1,5 @@
-"""Running a training run end to end: data, training with live progress, calibration, held-out check,
-model file, predictions for every subject, and champion/challenger promotion.
+"""Running a training run end to end: data, training with live progress, calibration on the validation
+regions, model file, predictions for every subject, and champion/challenger promotion on the validation regions.
 
 The serving model changes only in `model_promote`, one transaction; a failed or killed run leaves it as it was.
 """
@@ -30,8 +30,8 @@ from ml.render import PREPROCESSING_VERSION
 
 logger = logging.getLogger(__name__)
 
-# Held-out cutouts and their cluster-vs-not labels.
-Heldout = tuple[np.ndarray, np.ndarray]
+# The validation regions' cutouts and cluster-vs-not labels, on which champion and challenger are compared.
+Selection = tuple[np.ndarray, np.ndarray]
 
 CODE_VERSION = f"cluster-hunt 0.1.0 / {PREPROCESSING_VERSION}"
 PROGRESS_EVERY_SECONDS = 1.0
@@ -48,8 +48,8 @@ def training_run_execute(
         import torch
 
         torch.set_num_threads(settings.TORCH_NUM_THREADS)
-        version, heldout = _train_and_register(run, on_progress)
-        promoted = _champion_challenger(version, heldout)
+        version, selection = _train_and_register(run, on_progress)
+        promoted = _champion_challenger(version, selection)
         TrainingRun.objects.filter(pk=run.pk).update(
             status=TrainingRun.Status.SUCCEEDED, finished_at=timezone.now(), heartbeat_at=timezone.now(),
             metrics={**run.metrics, "promoted": promoted},
@@ -133,50 +133,63 @@ def _should_stop(run: TrainingRun) -> Any:
 
 def _train_and_register(
     run: TrainingRun, on_progress: Callable[[TrainProgress], None] | None
-) -> tuple[ModelVersion, Heldout | None]:
+) -> tuple[ModelVersion, Selection | None]:
     splits = _rows(run)
     if "train" not in splits:
         raise ValueError("the snapshot has no training rows")
     params = run.params
-    # The snapshot's train and validation subjects are both learning material; the trainer holds out its
-    # own stratified validation share for early stopping and calibration. The held-out sky regions stay
-    # unseen for the champion/challenger comparison and the evaluation.
+    # Train on the training regions; the validation regions (whole sky cells, so no neighbour of a validation
+    # subject is trained on) stop training early, fit the temperature and pick the champion. The locked test
+    # regions are not in the snapshot at all: only the evaluation reads them.
     ids, labels, weights = splits["train"]
-    if "validation" in splits:
-        ids = ids + splits["validation"][0]
-        labels = np.concatenate([labels, splits["validation"][1]])
-        weights = np.concatenate([weights, splits["validation"][2]])
+    validation = np.zeros(len(ids), dtype=bool)
+    val = splits.get("validation")
+    has_validation = val is not None and len(set(val[1].tolist())) > 1
+    if val is not None and has_validation:
+        ids = ids + val[0]
+        labels = np.concatenate([labels, val[1]])
+        weights = np.concatenate([weights, val[2]])
+        validation = np.concatenate([validation, np.ones(len(val[0]), dtype=bool)])
     config = TrainConfig(
         seed=int(params["seed"]), max_epochs=int(params["epochs"]), batch_size=int(params["batch_size"]),
         learning_rate=float(params["learning_rate"]), patience=int(params["patience"]),
         num_threads=settings.TORCH_NUM_THREADS,
     )  # fmt: skip
+    images = subject_images(ids)
     result = train(
-        subject_images(ids), labels, weights=weights, config=config,
+        images, labels, weights=weights, config=config,
         progress=_progress_writer(run, on_progress), should_stop=_should_stop(run),
+        # A snapshot without two classes in its validation regions (a tiny survey) falls back to a
+        # stratified random share of the training rows, and says so in the metrics.
+        validation=validation if has_validation else None,
     )  # fmt: skip
     model = result.model
-    heldout_metrics: dict[str, Any] = {}
-    heldout: Heldout | None = None
-    if "heldout" in splits:
-        held_ids, held_labels, _ = splits["heldout"]
-        # Read once: the champion is scored on the same images when the challenger is compared with it.
-        heldout = (subject_images(held_ids), (held_labels <= 1).astype(np.int64))
-        held = predict(model, heldout[0])
-        heldout_metrics = _binary_metrics(held.cluster_prob, heldout[1])
+    selection_metrics: dict[str, Any] = {}
+    selection: Selection | None = None
+    if has_validation:
+        # The images are already in memory: the champion is scored on the same ones.
+        selection = (images[validation], (labels[validation] <= 1).astype(np.int64))
+        held = predict(model, selection[0])
+        selection_metrics = {
+            **_binary_metrics(held.cluster_prob, selection[1]),
+            "split": "validation",
+            "against": "snapshot labels (crowd consensus, trainable expert labels)",
+        }
+    else:
+        selection_metrics = {"note": "no validation region with both classes: not compared"}
     buffer = io.BytesIO()
     save_model(model, buffer, metadata={"run": run.pk, "snapshot": run.snapshot.sha256})
     version = ModelVersion(
         run=run, snapshot_sha256=run.snapshot.sha256, code_version=CODE_VERSION, seed=config.seed,
         params=params, temperature=model.temperature, curve=result.curve,
-        validation_metrics=result.val_metrics, heldout_metrics=heldout_metrics,
+        validation_metrics=result.val_metrics, selection_metrics=selection_metrics,
     )  # fmt: skip
     version.file.save(f"cnn-run{run.pk}.pt", ContentFile(buffer.getvalue()), save=False)
     version.save()
     _predictions_write(version, model, int(params.get("mc_samples", 8)))
-    run.metrics = {"validation": result.val_metrics, "heldout": heldout_metrics}
+    run.metrics = {"validation": result.val_metrics, "selection": selection_metrics}
     TrainingRun.objects.filter(pk=run.pk).update(metrics=run.metrics, heartbeat_at=timezone.now())
-    return version, heldout
+    return version, selection
 
 
 def _binary_metrics(probabilities: np.ndarray, labels: np.ndarray) -> dict[str, Any]:
@@ -219,33 +232,35 @@ def _predictions_write(version: ModelVersion, model: ClusterNet, mc_samples: int
         TrainingRun.objects.filter(pk=version.run_id).update(heartbeat_at=timezone.now())
 
 
-def _champion_challenger(version: ModelVersion, heldout: Heldout | None) -> bool:
-    """Promote the new model only if it beats the champion on the new snapshot's held-out split.
+def _champion_challenger(version: ModelVersion, selection: Selection | None) -> bool:
+    """Promote the new model only if it beats the champion on the new snapshot's validation regions.
 
-    Both models are scored on the same held-out subjects (the challenger's snapshot), so the comparison is
-    fair even when the champion was trained on older labels. No champion yet: the first model is promoted.
+    Both models are scored on the same validation subjects (the challenger's snapshot), so the comparison is
+    fair even when the champion was trained on older labels. The test regions play no part: they report, they
+    never choose. No champion yet: the first model is promoted.
     """
     current = ModelVersion.objects.filter(is_champion=True).first()
-    challenger_auc = version.heldout_metrics.get("auc")
+    challenger_auc = version.selection_metrics.get("auc")
     if current is None:
         model_promote(version=version, note="first model")
         return True
-    if challenger_auc is None or heldout is None:
-        version.promotion_note = "not promoted: no held-out AUC to compare"
+    if challenger_auc is None or selection is None:
+        version.promotion_note = "not promoted: no validation AUC to compare"
         version.save(update_fields=["promotion_note"])
         return False
-    images, labels = heldout
+    images, labels = selection
     with current.file.open("rb") as handle:
         champion_model = load_model(io.BytesIO(handle.read()))
     champion_probs = predict(champion_model.model, images).cluster_prob
     champion_auc = _binary_metrics(champion_probs, labels).get("auc") or 0.0
     if challenger_auc > champion_auc:
         model_promote(
-            version=version, note=f"held-out AUC {challenger_auc:.4f} > champion {champion_auc:.4f}"
+            version=version,
+            note=f"validation AUC {challenger_auc:.4f} > champion {champion_auc:.4f}",
         )
         return True
     version.promotion_note = (
-        f"not promoted: held-out AUC {challenger_auc:.4f} <= champion {champion_auc:.4f}"
+        f"not promoted: validation AUC {challenger_auc:.4f} <= champion {champion_auc:.4f}"
     )
     version.save(update_fields=["promotion_note"])
     return False

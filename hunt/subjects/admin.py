@@ -36,12 +36,13 @@ class ExpertLabelInline(admin.TabularInline):
 
 @admin.register(Subject)
 class SubjectAdmin(admin.ModelAdmin):
-    list_display = ("external_id", "subject_set", "ra", "dec", "thumb", "created_at")
-    list_filter = ("subject_set",)
+    list_display = ("external_id", "subject_set", "ra", "dec", "split", "thumb", "created_at")
+    list_filter = ("subject_set", "split", "expert_labels__role")
     search_fields = ("external_id",)
     list_select_related = ("subject_set",)
     inlines = (CutoutInline, ExpertLabelInline)
-    readonly_fields = ("thumb",)
+    # The split is fixed at ingestion (ml/splits.py): editing it by hand would leak test regions into training.
+    readonly_fields = ("thumb", "split")
 
     @admin.display(description="Thumbnail")
     def thumb(self, subject: Subject) -> str:

@@ -40,11 +40,35 @@ class IngestJobInput(serializers.Serializer):
     obs_id = serializers.CharField(max_length=50, required=False)
     exposure_map = serializers.CharField(max_length=500, required=False)
     size = serializers.IntegerField(min_value=16, max_value=512, required=False)
+    labels = serializers.CharField(
+        max_length=500,
+        required=False,
+        help_text="candidates/simulated: expert-label CSV (candidate id or file stem, label, ...).",
+    )
+    evaluation_only = serializers.BooleanField(
+        default=False,
+        help_text="The labels only test the model: never gold, never retire, never train.",
+    )
+    gold_share = serializers.FloatField(
+        min_value=0.0,
+        max_value=1.0,
+        default=0.0,
+        help_text="Share of the labelled candidates made gold (feedback, retirement, training).",
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["kind"] == SubjectSet.Kind.XMM_FIELD and not attrs.get("sources"):
             raise serializers.ValidationError(
                 {"sources": "A wide-field image needs its source list."}
+            )
+        if attrs.get("labels") and attrs["kind"] not in (
+            SubjectSet.Kind.SIMULATED,
+            SubjectSet.Kind.CANDIDATE_FITS,
+        ):
+            raise serializers.ValidationError(
+                {
+                    "labels": "A labels file goes with a folder of candidates; fields and image sets carry their own."
+                }
             )
         return attrs
 

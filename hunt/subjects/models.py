@@ -9,7 +9,8 @@ import random
 from django.conf import settings
 from django.db import models
 
-from hunt.subjects.labels import Label
+from hunt.subjects.labels import TRAINING_ROLES, Label, TruthRole
+from ml import splits
 
 
 class SubjectSet(models.Model):
@@ -52,6 +53,14 @@ class Subject(models.Model):
         default=dict, blank=True, help_text="Volunteer-safe facts: field, exposure, pixel scale."
     )
     priority = models.FloatField(default=_random_priority)
+    split = models.CharField(
+        max_length=10,
+        choices=[(name, name) for name in splits.SPLITS],
+        default=splits.TRAIN,
+        db_index=True,
+        help_text="Sky split, fixed at ingestion (ml/splits.py): train, validation, test (locked for "
+        "reporting) or guard (next to a test region: used by nothing).",
+    )
     thumbnail = models.FileField(upload_to="cutouts/", max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -95,8 +104,20 @@ class Cutout(models.Model):
         return f"{self.subject} [{self.band}]"
 
 
+class ExpertLabelQuerySet(models.QuerySet["ExpertLabel"]):
+    """The one place that says which expert labels may do what (docs/metrics.md, "Roles of truth")."""
+
+    def gold(self) -> "ExpertLabelQuerySet":
+        """Gold labels: shown as feedback and in the field guide, may retire a subject, may train."""
+        return self.filter(role=TruthRole.GOLD)
+
+    def trainable(self) -> "ExpertLabelQuerySet":
+        """Labels that may become training labels (gold or training); evaluation-only ones never do."""
+        return self.filter(role__in=list(TRAINING_ROLES))
+
+
 class ExpertLabel(models.Model):
-    """The truth for a subject, as experts (or the simulator) recorded it: never shown to volunteers."""
+    """The truth for a subject, as experts (or the simulator) recorded it; its `role` says who may use it."""
 
     subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="expert_labels")
     source = models.CharField(
@@ -108,6 +129,15 @@ class ExpertLabel(models.Model):
         max_length=100, blank=True, help_text="Identifier in a reference catalogue, for ID joins."
     )
     notes = models.TextField(blank=True)
+    role = models.CharField(
+        max_length=10,
+        choices=TruthRole.choices,
+        default=TruthRole.EVALUATION,
+        help_text="gold: feedback, retirement and training; training: training only; evaluation: read "
+        "only by the evaluation (never shown, never retires, never trains).",
+    )
+
+    objects = ExpertLabelQuerySet.as_manager()
 
     class Meta:
         constraints = [

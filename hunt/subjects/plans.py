@@ -5,12 +5,18 @@ Each planner reads only what it needs to list the candidates (tables, one wide-f
 """
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from hunt.subjects.labels import KOSIBA_CLASSES, Label
+from hunt.subjects.labels import KOSIBA_CLASSES, Label, TruthRole
 from hunt.subjects.models import SubjectSet
-from hunt.subjects.services import IngestPlan, plan_new_items, subject_set_get_or_create
+from hunt.subjects.services import (
+    IngestError,
+    IngestPlan,
+    plan_new_items,
+    subject_set_get_or_create,
+)
 from ml.fitsio import InputError, read_fits_images
 from ml.prepare import (
     TruthRow,
@@ -29,10 +35,56 @@ SIMULATION_CITATION = (
 XCS_LABELS = {"point": Label.POINT, "extended": Label.CLUSTER, "cluster": Label.CLUSTER}
 
 
+def truth_role(*, default: str, evaluation_only: bool) -> str:
+    """The role of a plan's labels: evaluation-only when asked, else the layout's default."""
+    return TruthRole.EVALUATION if evaluation_only else default
+
+
+def _check_gold_share(gold_share: float) -> float:
+    if not 0.0 <= gold_share <= 1.0:
+        raise IngestError(f"gold_share must lie in [0, 1], got {gold_share}")
+    return float(gold_share)
+
+
+def _truth_by_candidate(
+    labels: Path, truth: list[TruthRow], items: list[Any]
+) -> dict[str, TruthRow]:
+    """Key the label rows by external id, accepting either the candidate id or its file's stem."""
+    by_stem = {item.path.name.split(".")[0]: item.external_id for item in items}
+    known = {item.external_id for item in items}
+    keyed: dict[str, TruthRow] = {}
+    unknown: list[str] = []
+    for row in truth:
+        external_id = row.external_id if row.external_id in known else by_stem.get(row.external_id)
+        if external_id is None:
+            unknown.append(row.external_id)
+            continue
+        if external_id in keyed:
+            raise InputError(labels, f"{row.external_id!r} is labelled twice")
+        keyed[external_id] = replace(row, external_id=external_id)
+    if unknown:
+        shown = ", ".join(repr(u) for u in unknown[:5]) + (" ..." if len(unknown) > 5 else "")
+        raise InputError(
+            labels,
+            f"{len(unknown)} label row(s) name no candidate of this folder (by id or file stem): {shown}",
+        )
+    return keyed
+
+
 def plan_candidate_folder(
-    folder: Path, *, set_name: str, labels: Path | None = None, description: str = ""
+    folder: Path,
+    *,
+    set_name: str,
+    labels: Path | None = None,
+    description: str = "",
+    evaluation_only: bool = False,
+    gold_share: float = 0.0,
 ) -> IngestPlan:
-    """A folder of per-candidate FITS files; `expert_labels.csv` beside them (or `labels`) gives the truth."""
+    """A folder of per-candidate FITS files; `expert_labels.csv` beside them (or `labels`) gives the truth.
+
+    A simulated survey's truth is evaluation-only (a `gold_share` of it, chosen by a hash of the id, may be
+    made gold); experts' labels are gold unless `evaluation_only`.
+    """
     if not folder.is_dir():
         raise InputError(folder, "is not a folder")
     manifest_path = folder / "manifest.json"
@@ -46,6 +98,7 @@ def plan_candidate_folder(
         folder / "expert_labels.csv" if (folder / "expert_labels.csv").exists() else None
     )
     truth = read_truth_table(labels) if labels is not None else []
+    keyed = _truth_by_candidate(labels, truth, items) if labels is not None else {}
     subject_set, created = subject_set_get_or_create(
         name=set_name,
         kind=kind,
@@ -57,8 +110,13 @@ def plan_candidate_folder(
         subject_set=subject_set,
         items=new,
         prepare=prepare_candidate_fits,
-        truth={row.external_id: row for row in truth},
+        truth=keyed,
         truth_source="simulation" if simulated else "experts",
+        truth_role=truth_role(
+            default=TruthRole.EVALUATION if simulated else TruthRole.GOLD,
+            evaluation_only=evaluation_only,
+        ),
+        gold_share=_check_gold_share(gold_share),
         skipped=skipped,
         created_set=created,
     )
@@ -74,6 +132,8 @@ def plan_xmm_field(
     size: int = 128,
     citation: str = "",
     truth_source: str = "XCS",
+    evaluation_only: bool = False,
+    gold_share: float = 0.0,
 ) -> IngestPlan:
     """Cut each listed source out of a wide-field X-ray image; the list's `label` column becomes the truth."""
     images = read_fits_images(image_path)
@@ -103,12 +163,16 @@ def plan_xmm_field(
         ),
         truth=truth,
         truth_source=truth_source,
+        truth_role=truth_role(default=TruthRole.GOLD, evaluation_only=evaluation_only),
+        gold_share=_check_gold_share(gold_share),
         skipped=skipped,
         created_set=created,
     )
 
 
-def plan_kosiba(folder: Path, *, set_name: str) -> IngestPlan:
+def plan_kosiba(
+    folder: Path, *, set_name: str, evaluation_only: bool = False, gold_share: float = 0.0
+) -> IngestPlan:
     """The Kosiba et al. (2020) image set: `train.csv`/`test.csv` and 356x356 [empty, optical, X-ray] PNGs."""
     images, truth = kosiba_images_in(folder)
     unknown = sorted({row.label for row in truth} - set(KOSIBA_CLASSES))
@@ -132,6 +196,8 @@ def plan_kosiba(folder: Path, *, set_name: str) -> IngestPlan:
             for row in truth
         },
         truth_source="Kosiba+2020",
+        truth_role=truth_role(default=TruthRole.GOLD, evaluation_only=evaluation_only),
+        gold_share=_check_gold_share(gold_share),
         skipped=skipped,
         created_set=created,
     )

@@ -13,17 +13,19 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from hunt.subjects.labels import Label
+from hunt.classify.rules import seeded_random
+from hunt.subjects.labels import Label, TruthRole
 from hunt.subjects.models import Cutout, ExpertLabel, IngestJob, Subject, SubjectSet
 from hunt.subjects.signals import subjects_ingested
 from hunt.subjects.storage import StoredCandidate, candidate_files_save, files_delete
+from ml import splits
 from ml.fitsio import InputError
 from ml.prepare import PreparedCandidate, TruthRow
 
@@ -50,6 +52,10 @@ class IngestPlan:
     prepared: Iterable[PreparedCandidate] | None = None
     truth: dict[str, TruthRow] = field(default_factory=dict)
     truth_source: str = ""
+    # What the truth may be used for (hunt.subjects.labels.TruthRole); `gold_share` of it, picked by a hash of
+    # the set and the candidate id (so a rerun picks the same), is made gold instead.
+    truth_role: str = TruthRole.EVALUATION
+    gold_share: float = 0.0
     skipped: int = 0
     # A set this plan created is removed again if the ingestion fails, so a failure leaves no trace.
     created_set: bool = False
@@ -200,8 +206,43 @@ class _Row:
         )
 
 
+def label_role(plan: IngestPlan, external_id: str) -> str:
+    """The role of one candidate's truth under the plan."""
+    if plan.gold_share > 0 and seeded_random("gold", plan.subject_set.slug, external_id) < (
+        plan.gold_share
+    ):
+        return TruthRole.GOLD
+    return plan.truth_role
+
+
+def subject_splits(
+    subject_set: SubjectSet, rows: Sequence[tuple[str, float | None, float | None]]
+) -> list[str]:
+    """Sky splits for new subjects (external id, ra, dec), given every stored subject (repeats join theirs)."""
+    # Positions are never null here (filtered out), whatever the field's declared type says.
+    stored = cast(
+        list[tuple[float, float, str]],
+        list(
+            Subject.objects.filter(ra__isnull=False, dec__isnull=False).values_list(
+                "ra", "dec", "split"
+            )
+        ),
+    )
+    return splits.assign_splits(
+        [ra for _, ra, _ in rows],
+        [dec for _, _, dec in rows],
+        [f"{subject_set.slug}:{external_id}" for external_id, _, _ in rows],
+        existing_ra=[ra for ra, _, _ in stored],
+        existing_dec=[dec for _, dec, _ in stored],
+        existing_split=[split for _, _, split in stored],
+    )
+
+
 @transaction.atomic
 def _rows_insert(plan: IngestPlan, rows: Sequence[_Row]) -> int:
+    split_of = subject_splits(
+        plan.subject_set, [(row.external_id, row.ra, row.dec) for row in rows]
+    )
     subjects = Subject.objects.bulk_create(
         [
             Subject(
@@ -209,10 +250,11 @@ def _rows_insert(plan: IngestPlan, rows: Sequence[_Row]) -> int:
                 external_id=row.external_id,
                 ra=row.ra,
                 dec=row.dec,
+                split=split,
                 metadata=row.metadata,
                 thumbnail=row.files.thumbnail_name,
             )
-            for row in rows
+            for row, split in zip(rows, split_of, strict=True)
         ],
         batch_size=1000,
     )
@@ -242,6 +284,7 @@ def _rows_insert(plan: IngestPlan, rows: Sequence[_Row]) -> int:
                     label=truth.label,
                     redshift=truth.redshift,
                     catalogue_id=truth.catalogue_id,
+                    role=label_role(plan, row.external_id),
                 )
             )
     Cutout.objects.bulk_create(cutouts, batch_size=2000)

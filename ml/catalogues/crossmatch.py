@@ -32,14 +32,16 @@ class MatchResult:
     """Per candidate, in input order.
 
     ``index`` points into the catalogue as given (before any class filter), -1 when unmatched;
-    ``separation_arcsec`` is NaN when unmatched; ``method`` is "id", "sky" or "none". Several
-    candidates may match the same catalogue entry: whether that counts once is the metric's
-    decision, not the matcher's.
+    ``separation_arcsec`` is NaN when unmatched; ``method`` is "id", "sky" or "none". The match is
+    one-to-one: no two candidates share an entry. ``contested`` flags the unmatched candidates that
+    lay within the radius of an eligible entry another candidate took (a duplicate detection, a
+    neighbour): they are the conflicts a scientist may want to look at.
     """
 
     index: npt.NDArray[np.int64]
     separation_arcsec: FloatArray
     method: npt.NDArray[np.str_]
+    contested: npt.NDArray[np.bool_]
 
     def __len__(self) -> int:
         return int(self.index.shape[0])
@@ -91,13 +93,15 @@ def crossmatch_arrays(
     catalogue_classes: Sequence[str] | npt.NDArray[np.str_] | None = None,
     class_filter: Collection[str] | None = None,
 ) -> MatchResult:
-    """Match each candidate to at most one catalogue entry.
+    """Match candidates and catalogue entries one to one.
 
     A candidate that carries a catalogue id found in ``catalogue_ids`` is joined on it whatever
     the separation (the id is the stronger evidence; its separation is still reported). If that
     entry is excluded by ``class_filter`` the candidate stays unmatched rather than falling back
-    to the sky, because it is known to be that excluded object. Every other candidate takes the
-    nearest eligible entry within ``radius_arcsec``.
+    to the sky, because it is known to be that excluded object. The other candidates and the
+    entries no id took are then paired on the sky, closest pair first: each entry takes at most
+    its nearest free candidate within ``radius_arcsec`` and each candidate at most one entry, so a
+    cluster detected twice, or a point source 20" from a cluster, is one positive, not two.
     """
     if not (np.isfinite(radius_arcsec) and radius_arcsec > 0):
         raise ValueError(f"radius_arcsec must be a positive number, got {radius_arcsec!r}")
@@ -149,20 +153,62 @@ def crossmatch_arrays(
             )
             separation[joined] = sep.to_value(u.arcsec)
 
+    taken = np.zeros(n_cat, dtype=bool)
+    taken[index[index >= 0]] = True
     sky_candidates = np.flatnonzero(needs_sky)
-    sky_catalogue = np.flatnonzero(eligible)
+    sky_catalogue = np.flatnonzero(eligible & ~taken)
+    contested = np.zeros(n_cand, dtype=bool)
     if sky_candidates.size and sky_catalogue.size:
-        nearest, sep2d, _ = _sky(
-            cand_ra[sky_candidates], cand_dec[sky_candidates]
-        ).match_to_catalog_sky(_sky(cat_ra[sky_catalogue], cat_dec[sky_catalogue]))
-        sep_arcsec = sep2d.to_value(u.arcsec)
-        within = sep_arcsec <= radius_arcsec
-        hits = sky_candidates[within]
-        index[hits] = sky_catalogue[np.asarray(nearest)[within]]
-        separation[hits] = sep_arcsec[within]
-        method[hits] = METHOD_SKY
+        cand_idx, cat_idx, sep2d = _pairs(
+            _sky(cand_ra[sky_candidates], cand_dec[sky_candidates]),
+            _sky(cat_ra[sky_catalogue], cat_dec[sky_catalogue]),
+            radius_arcsec,
+        )
+        _assign_closest_first(
+            sky_candidates[cand_idx], sky_catalogue[cat_idx], sep2d, index, separation, method
+        )
+        contested[sky_candidates[cand_idx]] = True
+        contested &= index < 0
 
-    return MatchResult(index=index, separation_arcsec=separation, method=method)
+    return MatchResult(
+        index=index, separation_arcsec=separation, method=method, contested=contested
+    )
+
+
+def _pairs(
+    candidates: SkyCoord, catalogue: SkyCoord, radius_arcsec: float
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], FloatArray]:
+    """Every (candidate, entry) pair within the radius (inclusive), with its separation in arcsec."""
+    # A hair over the radius for the search, then the exact test, so "<= radius" holds at the edge.
+    cand_idx, cat_idx, sep2d, _ = catalogue.search_around_sky(
+        candidates, radius_arcsec * (1 + 1e-9) * u.arcsec
+    )
+    sep = sep2d.to_value(u.arcsec)
+    keep = sep <= radius_arcsec
+    return (
+        np.asarray(cand_idx, dtype=np.int64)[keep],
+        np.asarray(cat_idx, dtype=np.int64)[keep],
+        np.asarray(sep, dtype=np.float64)[keep],
+    )
+
+
+def _assign_closest_first(
+    candidate: npt.NDArray[np.int64],
+    entry: npt.NDArray[np.int64],
+    sep_arcsec: FloatArray,
+    index: npt.NDArray[np.int64],
+    separation: FloatArray,
+    method: npt.NDArray[np.str_],
+) -> None:
+    """Greedy one-to-one pairing, closest pair first (ties by candidate, then entry, for determinism)."""
+    order = np.lexsort((entry, candidate, sep_arcsec))
+    used_entries: set[int] = set()
+    for k in order.tolist():
+        i, j = int(candidate[k]), int(entry[k])
+        if index[i] >= 0 or j in used_entries:
+            continue
+        index[i], separation[i], method[i] = j, sep_arcsec[k], METHOD_SKY
+        used_entries.add(j)
 
 
 def crossmatch(

@@ -1,6 +1,6 @@
 """Training loop: arrays in, best calibrated model out, with progress and cooperative cancellation.
 
-The recipe: a stratified validation split; AdamW with a cosine-decaying learning rate; a random
+The recipe: a validation split (the caller's, e.g. whole sky regions, or a stratified random one); AdamW with a cosine-decaying learning rate; a random
 flip/rotation per image per epoch; BCE on cluster-vs-not plus class-weighted cross-entropy on the
 five classes, each image weighted by the caller's per-sample weight; early stopping on the
 validation loss, keeping the best epoch's weights; finally temperature scaling of the binary head
@@ -116,19 +116,30 @@ def train(
     config: TrainConfig | None = None,
     progress: ProgressCallback | None = None,
     should_stop: Callable[[], bool] | None = None,
+    validation: np.ndarray | None = None,
 ) -> TrainResult:
     """Train a :class:`ClusterNet` on (N, 4, S, S) float32 cutouts (``ml.render.cnn_input``) with 5-class labels 0..4.
 
     ``weights`` are per-image (e.g. volunteer agreement). ``progress`` is called after every batch
     and every epoch; ``should_stop`` is polled before every batch and, when it returns True,
-    training raises :class:`TrainingCancelled`. Raises ValueError on malformed input.
+    training raises :class:`TrainingCancelled`. ``validation`` is a boolean mask of the images kept
+    for early stopping and calibration (e.g. whole sky regions, so that no neighbour of a validation
+    image is trained on); without it a stratified random ``config.val_fraction`` is held out.
+    Raises ValueError on malformed input.
     """
     config = config or TrainConfig()
     labels, w = _check_inputs(images, labels5, weights, config)
+    val_mask = None if validation is None else np.asarray(validation, dtype=bool)
+    if val_mask is not None and (
+        val_mask.shape != labels.shape or not val_mask.any() or val_mask.all()
+    ):
+        raise ValueError(
+            "validation must be a boolean mask, one per image, with images on both sides"
+        )
     with torch_session(
         threads=config.num_threads, deterministic=config.deterministic, seed=config.seed
     ):
-        return _train(images, labels, w, config, progress, should_stop)
+        return _train(images, labels, w, config, progress, should_stop, val_mask)
 
 
 def _train(
@@ -138,10 +149,14 @@ def _train(
     config: TrainConfig,
     progress: ProgressCallback | None,
     should_stop: Callable[[], bool] | None,
+    val_mask: np.ndarray | None,
 ) -> TrainResult:
     start = time.perf_counter()
     rng = np.random.default_rng(config.seed)
-    train_idx, val_idx = stratified_split(labels, config.val_fraction, rng)
+    if val_mask is None:
+        train_idx, val_idx = stratified_split(labels, config.val_fraction, rng)
+    else:
+        train_idx, val_idx = np.flatnonzero(~val_mask), np.flatnonzero(val_mask)
     x = torch.from_numpy(np.ascontiguousarray(images, dtype=np.float32))
     x_val = x[torch.from_numpy(val_idx)]
     y_all = torch.from_numpy(labels)

@@ -71,18 +71,22 @@ def test_an_xclass_table_loads_from_every_format(tmp_path: Path, fmt: str) -> No
 @pytest.mark.django_db
 def test_identifier_join_wins_and_radius_matches_respect_the_stored_radius(tmp_path: Path) -> None:
     by_id = _subject("by-id", 150.02, 2.0, catalogue_id="102")  # 72" from 101, joined to 102 by id
-    inside = _subject("inside", 150.5 + 19 / 3600, 2.0)
-    outside = _subject("outside", 151.0 + 21 / 3600, 2.0)
+    taken = _subject("taken", 150.5 + 5 / 3600, 2.0)  # 5" from 102, which the id join took
+    inside = _subject("inside", 151.0 + 19 / 3600, 2.0)
+    outside = _subject("outside", 151.0 - 21 / 3600, 2.0)
+    near_101 = _subject("near-101", 150.0 + 3 / 3600, 2.0)
 
     catalogue = catalogue_load(path=_xclass_file(tmp_path), preset="xclass", radius_arcsec=20)
 
     matches = {m.subject_id: m for m in CatalogueMatch.objects.filter(catalogue=catalogue)}
     assert matches[by_id.pk].entry.source_id == "102"
     assert matches[by_id.pk].method == "id"
-    assert matches[inside.pk].entry.source_id == "102"
+    assert taken.pk not in matches  # one to one: 102 is matched once
+    assert matches[inside.pk].entry.source_id == "103"
     assert matches[inside.pk].method == "sky"
     assert matches[inside.pk].separation_arcsec == pytest.approx(19, abs=0.1)
-    assert outside.pk not in matches
+    assert outside.pk not in matches  # 21" from 103: outside the stored 20" radius
+    assert matches[near_101.pk].entry.source_id == "101"
 
 
 @pytest.mark.django_db

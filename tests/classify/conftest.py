@@ -20,9 +20,11 @@ def make_workflow(db: None) -> Callable[..., Workflow]:
         subject_set = SubjectSetFactory.create()
         created = SubjectFactory.create_batch(subjects + gold, subject_set=subject_set)
         for subject in created[subjects:]:
-            ExpertLabel.objects.create(subject=subject, source="experts", label=gold_label)
+            ExpertLabel.objects.create(
+                subject=subject, source="experts", label=gold_label, role="gold"
+            )
         defaults: dict[str, Any] = {
-            "name": "Test hunt", "slug": "test-hunt", "gold_label_sources": ["experts"], "retirement_rules": [],
+            "name": "Test hunt", "slug": "test-hunt", "retirement_rules": [],
             "hidden_gold_share": 0.0,
         }  # fmt: skip
         # The test workflow is the one the classify page and the API serve by default.

@@ -69,7 +69,7 @@ def test_an_expert_artefact_retires_as_soon_as_the_subject_joins(
     rules = [{"if": {"expert_label_in": ["other"]}, "reason": "expert_artefact"}]
     workflow = make_workflow(1, retirement_rules=rules)
     artefact = SubjectFactory.create(subject_set=workflow.subject_sets.get())
-    ExpertLabel.objects.create(subject=artefact, source="experts", label="other")
+    ExpertLabel.objects.create(subject=artefact, source="experts", label="other", role="gold")
     workflow_subjects_sync(workflow=workflow)
     status = SubjectStatus.objects.get(workflow=workflow, subject=artefact)
     assert status.retirement_reason == "expert_artefact"
@@ -89,7 +89,7 @@ def test_rules_edited_in_the_admin_take_effect_without_a_restart(
         "subject_sets": [s.pk for s in workflow.subject_sets.all()], "include_new_sets": "on",
         "ask_redshift": "on", "answer_help": '{"cluster": "c"}', "retirement_limit": "15",
         "retirement_rules": '[{"if": {"classifications_at_least": 2}, "reason": "two_votes"}]',
-        "gold_schedule": '[[20, 0.4], [null, 0.1]]', "gold_label_sources": '["experts"]', "gold_feedback": "on",
+        "gold_schedule": '[[20, 0.4], [null, 0.1]]', "gold_feedback": "on",
         "hidden_gold_share": "0", "seed": "0",
     }  # fmt: skip
     response = staff_client.post(

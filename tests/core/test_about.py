@@ -14,6 +14,7 @@ from hunt.accounts.models import Volunteer
 from hunt.classify.models import Classification, SubjectStatus, Workflow
 from hunt.classify.services import classification_create, workflow_subjects_sync
 from hunt.core.selectors import STATISTICS_CACHE_KEY, site_statistics
+from hunt.evaluation.models import EvaluationRun
 from hunt.learning.models import LabelSnapshot, ModelVersion, TrainingRun
 from hunt.subjects.models import Subject
 from tests.factories import SubjectFactory, SubjectSetFactory
@@ -73,7 +74,10 @@ def test_the_about_page_renders_with_an_empty_database(client: Client) -> None:
         "volunteers": "0",
     }
     html = response.content.decode()
-    assert "Model scores appear here once a trained network is serving" in html
+    assert (
+        "Model figures appear here once the serving network has been evaluated on the test regions"
+        in html
+    )
     for question in (
         "What is X-ray emission?",
         "What is XMM-Newton?",
@@ -98,7 +102,7 @@ def test_the_statistics_equal_the_database_counts(client: Client, classified: Wo
     assert _stats(client) == {key: str(value) for key, value in expected.items()}
 
 
-def _champion(heldout_metrics: dict[str, Any], workflow: Workflow) -> ModelVersion:
+def _champion(workflow: Workflow, **metrics: Any) -> ModelVersion:
     snapshot = LabelSnapshot.objects.create(
         workflow=workflow, sha256="0" * 64, min_votes=1, row_count=0
     )
@@ -109,23 +113,43 @@ def _champion(heldout_metrics: dict[str, Any], workflow: Workflow) -> ModelVersi
         snapshot_sha256=snapshot.sha256,
         code_version="test",
         seed=1,
-        heldout_metrics=heldout_metrics,
         is_champion=True,
+        **metrics,
     )
 
 
-def test_the_serving_models_held_out_scores_are_shown(client: Client, classified: Workflow) -> None:
-    _champion({"n": 40, "positives": 12, "auc": 0.9134, "tpr_at_fpr_005": 0.75}, classified)
+def _evaluated(model: ModelVersion, workflow: Workflow, split: str, auc: float) -> EvaluationRun:
+    result = {
+        "n": 40, "positives": 12, "negatives": 28, "auc": auc, "auc_ci": [0.8, 0.97],
+        "tpr_at_fpr": {"fpr_05": {"tpr": 0.75, "ci": [0.5, 0.9]}},
+    }  # fmt: skip
+    return EvaluationRun.objects.create(
+        workflow=workflow, model_version=model, catalogue_name="X-CLASS", catalogue_version="1",
+        match_radius_arcsec=30, class_filter=["C1", "C2"], split=split, status="succeeded",
+        results={"model": result},
+    )  # fmt: skip
+
+
+def test_the_serving_models_test_split_figures_are_shown_with_what_they_are_against(
+    client: Client, classified: Workflow
+) -> None:
+    model = _champion(classified)
+    _evaluated(model, classified, "all", auc=0.99)  # not the test split: never reported
+    run = _evaluated(model, classified, "test", auc=0.9134)
     stats = _stats(client)
     assert stats["model-auc"] == "0.913"
     assert stats["model-tpr"] == "75 %"
     assert stats["model-fpr"] == "≤ 5 %"
+    html = client.get(reverse("core:about")).content.decode()
+    assert "40 candidates (12 clusters, 28 non-clusters" in html
+    assert "X-CLASS v1" in html
+    assert f"evaluation #{run.pk}" in html
 
 
-def test_a_model_without_a_held_out_auc_shows_no_scores(
+def test_validation_figures_that_chose_the_model_are_not_shown_as_results(
     client: Client, classified: Workflow
 ) -> None:
-    _champion({"n": 3, "auc": None, "note": "one class only"}, classified)
+    _champion(classified, selection_metrics={"n": 40, "auc": 0.97, "tpr_at_fpr_005": 0.9})
     assert "model-auc" not in _stats(client)
 
 

@@ -61,7 +61,6 @@ def survey_workflow(tmp_path: Path) -> Callable[[int], Workflow]:
             slug="hunt",
             defaults={
                 "name": "The Hunt",
-                "gold_label_sources": [],
                 "retirement_rules": [],
                 "active": True,
             },

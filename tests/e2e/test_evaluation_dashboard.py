@@ -42,7 +42,9 @@ def test_a_scientist_moves_the_threshold_and_downloads_the_roc_data(
     log_in(page, scientist)
     page.goto(f"{live_server.url}/science/")
     page.get_by_role("link", name="Evaluation dashboard").click()
-    expect(page.locator("#verdict")).to_contain_text("Model AUC")
+    expect(page.locator("#verdict")).to_contain_text("both scored")
+    expect(page.locator("#verdict")).to_contain_text("model AUC")
+    expect(page.locator("#negatives-table")).to_contain_text("galaxy")
     model_row = page.locator('#live-table tr[data-scorer="model"]')
     # At the stored threshold 0.5: clusters 0.9 and 0.55 called, g1 (0.6) a false positive.
     expect(model_row.locator('[data-live="tpr"]')).to_have_text("0.667")

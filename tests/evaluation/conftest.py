@@ -22,7 +22,6 @@ def hunt_workflow() -> Workflow:
         slug="hunt",
         defaults={
             "name": "The Hunt",
-            "gold_label_sources": [],
             "retirement_rules": [],
             "active": True,
         },

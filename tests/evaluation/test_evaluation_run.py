@@ -12,6 +12,7 @@ from hunt.evaluation.services import (
     evaluation_run_create,
     evaluation_run_execute,
 )
+from hunt.subjects.models import Subject
 from tests.evaluation.builders import Crafted, crafted_survey
 
 RA, DEC = 150.0, 2.0
@@ -40,29 +41,87 @@ def _run(tmp_path: Path, **options: object) -> EvaluationRun:
 
 
 @pytest.mark.django_db
-def test_model_and_crowd_are_scored_on_the_same_known_subjects(tmp_path: Path) -> None:
+def test_every_known_subject_is_scored_by_the_model_and_voted_ones_by_the_crowd(
+    tmp_path: Path,
+) -> None:
     run = _run(tmp_path)
     assert run.status == EvaluationRun.Status.SUCCEEDED, run.error
-    assert run.counts["evaluated"] == 6
+    # nv has no votes: the model still faces it, the crowd cannot.
+    assert run.counts["evaluated"] == 7
     assert (run.counts["unknown"], run.counts["without_votes"]) == (1, 1)
     model, crowd = run.results["model"], run.results["crowd"]
-    # Model at 0.5: clusters 0.9, 0.6 called (0.3 missed); g1 0.7 a false positive.
-    assert model["confusion"] == {"tp": 2, "fp": 1, "tn": 2, "fn": 1}
+    assert (model["n"], crowd["n"]) == (7, 6)
+    assert (model["n_unknown"], crowd["n_unknown"]) == (1, 1)
+    # Model at 0.5: clusters 0.9, 0.6 called (0.3 missed); g1 0.7 a false positive; nv 0.4 a true negative.
+    assert model["confusion"] == {"tp": 2, "fp": 1, "tn": 3, "fn": 1}
     assert model["tpr"] == pytest.approx(2 / 3)
-    assert model["fpr"] == pytest.approx(1 / 3)
+    assert model["fpr"] == pytest.approx(1 / 4)
     # Crowd fractions: c1 2/3, c2 1/3, c3 1/3; g1 2/3, p1 0, o1 0.
     assert crowd["confusion"] == {"tp": 1, "fp": 1, "tn": 2, "fn": 2}
-    # Model AUC by hand: positives (0.9, 0.6, 0.3) vs negatives (0.7, 0.2, 0.1): 3 + 2 + 2 of 9 pairs.
-    assert model["auc"] == pytest.approx(7 / 9)
+    # Model AUC by hand: positives (0.9, 0.6, 0.3) vs negatives (0.7, 0.4, 0.2, 0.1): 4 + 3 + 2 of 12 pairs.
+    assert model["auc"] == pytest.approx(9 / 12)
+    # Each kind of non-cluster, with its false positives at the threshold.
+    assert model["negatives_by_class"] == {
+        "galaxy": {"n": 1, "false_positives": 1, "fpr": 1.0, "mean_score": pytest.approx(0.7)},
+        "point": {"n": 2, "false_positives": 0, "fpr": 0.0, "mean_score": pytest.approx(0.3)},
+        "other": {"n": 1, "false_positives": 0, "fpr": 0.0, "mean_score": pytest.approx(0.1)},
+    }
+    assert crowd["negatives_by_class"]["point"]["n"] == 1
     assert run.results["strata"]["class"]["C2"]["model"]["positives"] == 1
-    assert run.results["strata"]["class"]["C2"]["model"]["negatives"] == 3
+    assert run.results["strata"]["class"]["C2"]["model"]["negatives"] == 4
+    assert run.results["strata"]["class"]["C2"]["crowd"]["negatives"] == 3
     assert set(run.results["strata"]["redshift"]) == {"low z (< 0.5)", "high z (>= 0.5)"}
     # Five classes: experts' labels for the negatives, the catalogue's redshift for the clusters
     # (c2, z = 0.8, is a high-z cluster the crowd called a point source).
     crowd5 = run.results["confusion5"]["crowd"]
     assert sum(map(sum, crowd5)) == 6
     assert crowd5[1] == [0, 0, 0, 1, 0]
-    assert run.results["comparison"]["verdict"] in {"model", "crowd", "tie"}
+    # Model against crowd on what both scored: the six voted known subjects.
+    comparison = run.results["comparison"]
+    assert (comparison["n"], comparison["positives"], comparison["negatives"]) == (6, 3, 3)
+    assert comparison["model"]["auc"] == pytest.approx(7 / 9)
+    assert comparison["verdict"] in {"model", "crowd", "tie"}
+    # All three catalogue clusters lie in the footprint and have a candidate; the model calls two.
+    completeness = run.results["completeness"]
+    assert completeness["in_footprint"] == 3
+    assert completeness["candidates"]["count"] == 3
+    assert completeness["model"]["count"] == 2
+
+
+@pytest.mark.django_db
+def test_a_catalogue_cluster_without_a_candidate_counts_as_missed(tmp_path: Path) -> None:
+    # A fourth C1 cluster 5' from c1, with no candidate within the 20" radius.
+    rows = [*CATALOGUE, (4, RA + 5 / 60, DEC, 0.3, "C1")]
+    workflow, catalogue, version, _ = crafted_survey(tmp_path, SUBJECTS, rows)
+    run = evaluation_run_create(
+        workflow=workflow, catalogue=catalogue, model_version=version, split="all", queue=False,
+        bootstrap_resamples=0,
+    )  # fmt: skip
+    done = evaluation_run_execute(run.pk)
+    assert done is not None
+    completeness = done.results["completeness"]
+    assert completeness["in_footprint"] == 4
+    assert completeness["missed_without_candidate"] == 1
+    assert completeness["model"]["completeness"] == pytest.approx(2 / 4)
+    # TPR over candidates does not see the missed cluster.
+    assert done.results["model"]["tpr"] == pytest.approx(2 / 3)
+
+
+@pytest.mark.django_db
+def test_the_test_split_reads_the_stored_split_of_each_subject(tmp_path: Path) -> None:
+    workflow, catalogue, version, subjects = crafted_survey(tmp_path, SUBJECTS, CATALOGUE)
+    Subject.objects.filter(pk__in=[subjects["c1"].pk, subjects["p1"].pk]).update(split="test")
+    run = evaluation_run_create(
+        workflow=workflow, catalogue=catalogue, model_version=version, queue=False,
+        bootstrap_resamples=0,
+    )  # fmt: skip
+    assert run.split == EvaluationRun.Split.TEST
+    done = evaluation_run_execute(run.pk)
+    assert done is not None
+    assert done.status == EvaluationRun.Status.SUCCEEDED, done.error
+    assert done.counts["considered"] == 2
+    ids = {row[0] for row in done.scores["rows"]}
+    assert ids == {subjects["c1"].pk, subjects["p1"].pk}
 
 
 @pytest.mark.django_db

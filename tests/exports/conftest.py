@@ -42,7 +42,7 @@ def _champion(workflow: Workflow, subjects: list[Subject]) -> ModelVersion:
     run = TrainingRun.objects.create(snapshot=snapshot, status=TrainingRun.Status.SUCCEEDED)
     version = ModelVersion.objects.create(
         run=run, file="models/test.pt", snapshot_sha256=snapshot.sha256, code_version="test",
-        seed=1, is_champion=True, heldout_metrics={"auc": 0.9},
+        seed=1, is_champion=True, selection_metrics={"auc": 0.9},
     )  # fmt: skip
     for index, subject in enumerate(subjects[:4]):
         Prediction.objects.create(
@@ -57,7 +57,7 @@ def world(volunteer: Any, other_volunteer: Any) -> World:
     workflow, _ = Workflow.objects.update_or_create(
         slug="hunt",
         defaults={
-            "name": "The Hunt", "gold_label_sources": ["experts"], "retirement_rules": [],
+            "name": "The Hunt", "retirement_rules": [],
             "retirement_limit": 3, "active": True, "hidden_gold_share": 0.0,
         },
     )  # fmt: skip
@@ -66,7 +66,7 @@ def world(volunteer: Any, other_volunteer: Any) -> World:
     subjects = SubjectFactory.create_batch(6, subject_set=subject_set)
     subjects[2].metadata = {"field": "A", "morphology": {"concentration": 0.42, "asymmetry": 0.1}}
     subjects[2].save()
-    ExpertLabel.objects.create(subject=subjects[1], source="experts", label="point")
+    ExpertLabel.objects.create(subject=subjects[1], source="experts", label="point", role="gold")
     ExpertLabel.objects.create(subject=subjects[1], source="simulation", label="galaxy")
     ExpertLabel.objects.create(subject=subjects[0], source="simulation", label="cluster_low_z")
     workflow.subject_sets.add(subject_set)

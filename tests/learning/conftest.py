@@ -24,7 +24,6 @@ def labelled_workflow(tmp_path: Path) -> Callable[..., Workflow]:
             slug="hunt",
             defaults={
                 "name": "The Hunt",
-                "gold_label_sources": [],
                 "retirement_rules": [],
                 "active": True,
             },
@@ -34,7 +33,8 @@ def labelled_workflow(tmp_path: Path) -> Callable[..., Workflow]:
         ingest_run(
             kind=SubjectSet.Kind.CANDIDATE_FITS,
             source=build_candidate_folder(tmp_path, count, labels=labels),
-            options={"set_name": "Training set"},
+            # The crowd's votes are the training labels here; the folder's truth only evaluates.
+            options={"set_name": "Training set", "evaluation_only": True},
             workers=1,
         )
         volunteer = Volunteer.objects.create()

@@ -18,9 +18,7 @@ def _workflow(subjects: int) -> tuple[Workflow, list[Any]]:
     subject_set = SubjectSetFactory.create()
     created = SubjectFactory.create_batch(subjects, subject_set=subject_set)
     Workflow.objects.update(active=False)
-    workflow = Workflow.objects.create(
-        name="W", slug="w", gold_label_sources=["experts"], retirement_rules=[], retirement_limit=0
-    )
+    workflow = Workflow.objects.create(name="W", slug="w", retirement_rules=[], retirement_limit=0)
     workflow.subject_sets.add(subject_set)
     workflow_subjects_sync(workflow=workflow)
     return workflow, created
@@ -44,7 +42,7 @@ def test_consensus_needs_the_minimum_votes_and_experts_take_precedence() -> None
     )
     _votes(workflow, few, [("galaxy", ""), ("galaxy", "")])
     _votes(workflow, expert, [("cluster", "low")] * 3)
-    ExpertLabel.objects.create(subject=expert, source="experts", label="point")
+    ExpertLabel.objects.create(subject=expert, source="experts", label="point", role="gold")
     ExpertLabel.objects.create(
         subject=nothing, source="simulation", label="galaxy"
     )  # not a gold source

@@ -6,6 +6,8 @@ from typing import Any
 import pytest
 
 from hunt.classify.models import SubjectStatus, Workflow
+from hunt.learning import pipeline
+from hunt.learning.dataset import subject_images
 from hunt.learning.models import ModelVersion, Prediction, TrainingRun
 from hunt.learning.pipeline import training_run_execute
 from hunt.learning.services import (
@@ -15,6 +17,7 @@ from hunt.learning.services import (
     training_run_start,
     training_runs_sweep,
 )
+from hunt.subjects.models import Subject
 from tests.learning.conftest import TINY
 
 
@@ -159,3 +162,43 @@ def test_a_broker_outage_at_trigger_time_fails_the_run_with_a_clear_error(
     run = TrainingRun.objects.get()
     assert run.status == TrainingRun.Status.FAILED
     assert "broker" in run.error
+
+
+@pytest.mark.django_db
+def test_training_calibration_and_promotion_read_no_test_region_subject(
+    labelled_workflow: Callable[..., Workflow], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    workflow = labelled_workflow()
+    subjects = list(Subject.objects.order_by("pk").values_list("pk", flat=True))
+    cycle = ["train", "train", "validation", "test", "guard"]
+    for index, pk in enumerate(subjects):
+        Subject.objects.filter(pk=pk).update(split=cycle[index % len(cycle)])
+    test_ids = set(Subject.objects.filter(split__in=["test", "guard"]).values_list("pk", flat=True))
+    validation_ids = set(Subject.objects.filter(split="validation").values_list("pk", flat=True))
+    reads: list[list[int]] = []
+
+    def spy(ids: list[int]) -> Any:
+        reads.append(list(ids))
+        return subject_images(ids)
+
+    monkeypatch.setattr(pipeline, "subject_images", spy)
+    first = training_run_start(user=None, workflow=workflow, params=TINY, queue=False)
+    training_run_execute(first.pk)
+    second = training_run_start(user=None, workflow=workflow, params=TINY, queue=False)
+    training_run_execute(second.pk)
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.status == second.status == TrainingRun.Status.SUCCEEDED, second.error
+    # Each run reads its learning images once (train + validation regions), then predicts for every subject.
+    learning_reads = [ids for ids in reads if len(ids) < len(subjects)]
+    assert len(learning_reads) == 2
+    for ids in learning_reads:
+        assert not set(ids) & test_ids
+        assert validation_ids <= set(ids)
+    # Calibration and the champion/challenger comparison ran on exactly the validation regions.
+    version = ModelVersion.objects.get(run=second)
+    assert version.validation_metrics["n_val"] == len(validation_ids)
+    assert version.selection_metrics["n"] == len(validation_ids)
+    assert version.selection_metrics["split"] == "validation"
+    assert "validation AUC" in version.promotion_note or version.is_champion

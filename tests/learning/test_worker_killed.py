@@ -17,6 +17,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from hunt.celery import TASK_QUEUES
 from hunt.classify.models import Workflow
 from hunt.learning.models import ModelVersion, TrainingRun
 from hunt.learning.services import training_run_start
@@ -64,7 +65,10 @@ def _start_long_run(workflow: Workflow) -> TrainingRun:
 
     app = create_app(broker_url=AMQP, main="hunt-kill-test")
     with app.connection_for_write() as broker:
-        broker.default_channel.queue_purge("training")
+        # Declared first: on a fresh broker the queue does not exist yet, and purging it would fail.
+        training = next(queue for queue in TASK_QUEUES if queue.name == "training")
+        training.bind(broker.default_channel).declare()
+        training.bind(broker.default_channel).purge()
     app.set_current()
     app.set_default()
     try:

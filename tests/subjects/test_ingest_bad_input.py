@@ -126,8 +126,13 @@ def test_a_failure_in_a_second_run_keeps_the_first_runs_subjects(
 ) -> None:
     folder = candidate_folder(3)
     table = Table.read(folder / "candidates.csv", format="ascii.csv")
+    removed = str(table["candidate_id"][2])
     table.remove_row(2)
     table.write(folder / "candidates.csv", format="ascii.csv", overwrite=True)
+    labels = folder / "expert_labels.csv"
+    if labels.exists():  # a label row naming no candidate is refused, so drop it with the candidate
+        kept = [line for line in labels.read_text().splitlines() if not line.startswith(removed)]
+        labels.write_text("\n".join(kept) + "\n")
     ingest_run(
         kind=SubjectSet.Kind.CANDIDATE_FITS, source=folder, options={"set_name": "S"}, workers=1
     )

@@ -1,8 +1,14 @@
-"""`manage.py evaluate`: score a model version and the crowd against a reference catalogue."""
+"""`manage.py evaluate`: score a model version and the crowd against a reference catalogue.
 
+`--json FILE` writes the figures scientists' scripts read; its keys are a stable interface (docs/metrics.md).
+"""
+
+import json
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db.models import Q
 
 from hunt.catalogues.models import ReferenceCatalogue
 from hunt.classify.models import Workflow
@@ -10,8 +16,10 @@ from hunt.classify.selectors import workflow_default
 from hunt.evaluation.models import EvaluationRun
 from hunt.evaluation.selectors import catalogue_default
 from hunt.evaluation.services import EvaluationError, evaluation_run_create, evaluation_run_execute
+from hunt.evaluation.summary import evaluation_summary
 from hunt.learning.models import ModelVersion
 from hunt.learning.selectors import champion
+from hunt.subjects.models import SubjectSet
 
 
 class Command(BaseCommand):
@@ -29,7 +37,16 @@ class Command(BaseCommand):
         parser.add_argument(
             "--classes", default="C1,C2", help="Accepted catalogue classes: C1 or C1,C2 (default)."
         )
-        parser.add_argument("--split", choices=EvaluationRun.Split.values, default="heldout")
+        parser.add_argument(
+            "--split",
+            choices=EvaluationRun.Split.values,
+            default=EvaluationRun.Split.TEST,
+            help="test (default): the locked test sky regions; all: every subject.",
+        )
+        parser.add_argument("--subject-set", help="Only this subject set (name or slug).")
+        parser.add_argument(
+            "--json", type=Path, help="Write the figures (model and crowd) to this JSON file."
+        )
         parser.add_argument("--threshold", type=float, default=0.5)
         parser.add_argument("--bootstrap", type=int, default=1000, help="Bootstrap resamples.")
         parser.add_argument("--min-votes", type=int, default=1)
@@ -63,6 +80,13 @@ class Command(BaseCommand):
         if workflow is None:
             raise CommandError(f"no workflow {options['workflow'] or '(active)'!r}")
         catalogue = self._catalogue(options["catalogue"])
+        subject_set = None
+        if options["subject_set"]:
+            name = options["subject_set"]
+            subject_set = SubjectSet.objects.filter(Q(name=name) | Q(slug=name)).first()
+            if subject_set is None:
+                names = ", ".join(SubjectSet.objects.values_list("name", flat=True)) or "none"
+                raise CommandError(f"no subject set {name!r}; there are: {names}")
         version: ModelVersion | None = None
         if options["model"] is not None:
             version = ModelVersion.objects.filter(pk=options["model"]).first()
@@ -76,7 +100,7 @@ class Command(BaseCommand):
             run = evaluation_run_create(
                 workflow=workflow, catalogue=catalogue, model_version=version,
                 class_filter=[c for c in options["classes"].split(",") if c.strip()],
-                split=options["split"], threshold=options["threshold"],
+                split=options["split"], subject_set=subject_set, threshold=options["threshold"],
                 bootstrap_resamples=options["bootstrap"], min_votes=options["min_votes"],
                 seed=options["seed"], queue=options["queue"],
             )  # fmt: skip
@@ -89,6 +113,11 @@ class Command(BaseCommand):
         assert done is not None
         if done.status != EvaluationRun.Status.SUCCEEDED:
             raise CommandError(f"evaluation #{done.pk} failed: {done.error}")
+        if options["json"] is not None:
+            try:
+                options["json"].write_text(json.dumps(evaluation_summary(done), indent=2) + "\n")
+            except OSError as error:
+                raise CommandError(f"cannot write {options['json']}: {error}") from error
         self.stdout.write(self.style.SUCCESS(_summary(done)))
 
 
@@ -97,7 +126,7 @@ def _summary(run: EvaluationRun) -> str:
         f"Evaluation #{run.pk} against {run.catalogue_name} v{run.catalogue_version} "
         f'({run.class_filter_label}, {run.match_radius_arcsec:g}" radius, {run.split} split) '
         f"in {run.duration_seconds:.1f} s",
-        f"  subjects: {run.counts['evaluated']} evaluated ({run.counts['evaluated_positive']} clusters, "
+        f"  subjects of known truth: {run.counts['evaluated']} ({run.counts['evaluated_positive']} clusters, "
         f"{run.counts['evaluated_negative']} non-clusters), {run.counts['unknown']} unknown",
     ]
     for name in ("model", "crowd"):
@@ -108,7 +137,7 @@ def _summary(run: EvaluationRun) -> str:
         ci = r.get("auc_ci") or [None, None]
         ci_text = "" if None in ci else f" [{ci[0]:.3f}, {ci[1]:.3f}]"
         lines.append(
-            f"  {name:<5} AUC {auc}{ci_text}  TPR {_pct(r.get('tpr'))}  FPR {_pct(r.get('fpr'))}  "
+            f"  {name:<5} N {r['n']:>6}  AUC {auc}{ci_text}  TPR {_pct(r.get('tpr'))}  FPR {_pct(r.get('fpr'))}  "
             f"precision {_pct(r.get('precision'))} at threshold {r['threshold']:g}"
         )
     lines.append(f"  {run.results['comparison']['sentence']}")

@@ -36,7 +36,20 @@ class Command(BaseCommand):
             "--set", dest="set_name", required=True, help="Subject set name (created if new)."
         )
         parser.add_argument(
-            "--labels", type=Path, help="Expert-label CSV (candidate_id,label,...)."
+            "--labels",
+            type=Path,
+            help="Expert-label CSV (candidate_id,label,...); candidate_id may be the id or the file's stem.",
+        )
+        parser.add_argument(
+            "--evaluation-only",
+            action="store_true",
+            help="The labels only test the model: never gold, never retire a subject, never train.",
+        )
+        parser.add_argument(
+            "--gold-share",
+            type=float,
+            default=0.0,
+            help="Make this share of the labelled candidates gold (feedback, retirement, training).",
         )
         parser.add_argument(
             "--sources", type=Path, help="field: source list (ra_deg/dec_deg or x_pix/y_pix)."
@@ -53,7 +66,11 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         kind = LAYOUTS[options["layout"]]
-        plan_options: dict[str, Any] = {"set_name": options["set_name"]}
+        plan_options: dict[str, Any] = {
+            "set_name": options["set_name"],
+            "evaluation_only": options["evaluation_only"],
+            "gold_share": options["gold_share"],
+        }
         if kind == SubjectSet.Kind.XMM_FIELD:
             if options["sources"] is None:
                 raise CommandError("the 'field' layout needs --sources SOURCE_LIST")
