@@ -72,13 +72,21 @@ def subject_payload(subject: Subject, *, talk_url: str) -> dict[str, Any]:
     """What a volunteer may know about a subject: images and facts, never its truth."""
     bands: dict[str, Any] = {"xray": None, "optical": None}
     for cutout in subject.cutouts.all():
+        meta = dict(cutout.viewer_meta)
+        denoised_meta = meta.pop("denoised", None)
         bands[cutout.band] = {
             "data_url": default_storage.url(cutout.data_file.name),
             "preview_url": default_storage.url(cutout.preview.name),
             "width": cutout.width,
             "height": cutout.height,
             "pixel_scale_arcsec": cutout.pixel_scale_arcsec,
-            "meta": cutout.viewer_meta,
+            "meta": meta,
+            # A display-only denoised copy (visual aid); None for subjects ingested without one.
+            "denoised": (
+                {"data_url": default_storage.url(cutout.denoised_file.name), "meta": denoised_meta}
+                if cutout.denoised_file and denoised_meta
+                else None
+            ),
         }
     return {
         "id": subject.pk,
