@@ -20,7 +20,7 @@ deviation / 0.6745). Non-finite pixels (no exposure) stay non-finite.
 from __future__ import annotations
 
 import numpy as np
-import pywt
+import pywt  # type: ignore[import-untyped]
 
 WAVELET = "db2"
 LEVELS = 4
