@@ -91,7 +91,7 @@ function showSubject(result) {
   selected = null;
   for (const b of el.answers) b.setAttribute("aria-pressed", "false");
   root.dataset.subjectId = String(result.subject.id);
-  viewer.setSubject(result.bands);
+  viewer.setSubject(result.bands, { ra: result.subject.ra, dec: result.subject.dec });
   showFacts(el.facts, el.citation, result.subject);
   clearError();
   setState("ready");
@@ -228,6 +228,10 @@ setupFieldGuide(document.getElementById("field-guide"), [root.querySelector('[da
 setupTutorial(document.getElementById("tutorial"), [root.querySelector('[data-action="tutorial"]')]);
 
 // Read-only hook for browser tests: the grey level actually drawn at a canvas pixel.
-window.clusterHuntViewer = Object.freeze({ pixelAt: (band, x, y) => viewer.pixelAt(band, x, y) });
+window.clusterHuntViewer = Object.freeze({
+  pixelAt: (band, x, y) => viewer.pixelAt(band, x, y),
+  contourSignificances: () => viewer.contourSignificances(),
+  skyAt: (band, x, y) => viewer.skyAt(band, x, y),
+});
 
 loadNext();
