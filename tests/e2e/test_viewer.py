@@ -11,7 +11,7 @@ import pytest
 from astropy.io import fits
 from playwright.sync_api import Page, ViewportSize, expect
 
-from hunt.classify.models import Workflow
+from hunt.classify.models import SubjectStatus, Workflow
 from hunt.subjects.models import Cutout, Subject
 from tests.e2e.pages import open_classifier
 
@@ -266,3 +266,57 @@ def test_on_a_phone_the_answers_sit_under_the_first_image_and_side_by_side_is_a_
     assert 0 <= optical["x"] < PHONE["width"] / 2
     page.get_by_role("button", name="Flip bands").click()
     expect(panels).to_have_attribute("data-layout", "side")
+
+
+def test_gold_feedback_appears_on_its_own_subject_until_the_volunteer_moves_on(
+    page: Page, live_server: Any, workflow: Workflow
+) -> None:
+    Workflow.objects.filter(pk=workflow.pk).update(
+        gold_label_sources=["experts"], hidden_gold_share=0.0
+    )
+    SubjectStatus.objects.filter(workflow=workflow).update(is_gold=True)
+    page.set_viewport_size(DESKTOP)
+    first = open_classifier(page, live_server)
+    page.locator("button.answer[data-answer='other']").click()
+    page.get_by_role("button", name="Done", exact=True).click()
+
+    feedback = page.locator("#feedback")
+    expect(feedback).to_contain_text("The experts say")
+    classifier = page.locator("#classifier")
+    expect(classifier).to_have_attribute("data-subject-id", first)  # still the subject it is about
+    page.get_by_role("button", name="Next subject").click()
+    expect(classifier).not_to_have_attribute("data-subject-id", first)
+    expect(classifier).to_have_attribute("data-state", "ready")
+    expect(feedback).to_have_text("")
+
+
+def test_field_guide_examples_are_drawn_like_the_viewer_and_say_how_high_z_differs(
+    page: Page, live_server: Any, workflow: Workflow
+) -> None:
+    Workflow.objects.filter(pk=workflow.pk).update(ask_redshift=True)
+    page.set_viewport_size(DESKTOP)
+    open_classifier(page, live_server)
+    page.get_by_role("button", name="Need help?").click()
+    guide = page.locator("dialog#field-guide")
+    expect(guide.locator(".guide-entry").nth(1)).to_contain_text("smaller and fainter")
+    example = guide.locator("[data-example-subject]").first
+    expect(example).to_have_attribute("data-drawn", "true")
+    drawn = example.locator("canvas[data-example-band='xray']").evaluate(
+        """c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+                  let lo = 255, hi = 0; for (let i = 0; i < d.length; i += 4) { lo = Math.min(lo, d[i]); hi = Math.max(hi, d[i]); }
+                  return hi - lo; }"""
+    )
+    assert drawn > 100  # a real image from the subject's data, not a blank canvas
+
+
+def test_my_classifications_empty_state_reads_as_one_line_on_a_phone(
+    page: Page, live_server: Any
+) -> None:
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server.url}/classify/mine/")
+    empty = page.locator("p.empty-state")
+    expect(empty).to_contain_text("Nothing yet")
+    box = empty.bounding_box()
+    assert box is not None
+    assert box["height"] < 40
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
