@@ -75,6 +75,20 @@ def _centre(image: FitsImage) -> tuple[float | None, float | None]:
     return float(ra) % 360.0, float(dec)
 
 
+def _mask_no_exposure(data: np.ndarray, exposure: np.ndarray | None) -> np.ndarray:
+    """X-ray pixels the detector never saw (zero exposure: chip gaps, off the field) become NaN.
+
+    The viewer hatches them and says why; renders and the CNN treat NaN as black, as they would
+    a zero-count pixel.
+    """
+    if exposure is None or exposure.shape != data.shape:
+        return data
+    unseen = ~(np.nan_to_num(exposure) > 0)
+    if not unseen.any() or unseen.all():
+        return data
+    return np.where(unseen, np.float32(np.nan), data).astype(np.float32)
+
+
 def _pick(images: Mapping[str, FitsImage], names: Sequence[str]) -> FitsImage | None:
     for name in names:
         if name in images:
@@ -98,12 +112,14 @@ def prepare_candidate_fits(item: CandidateFile) -> PreparedCandidate:
     """Read a per-candidate FITS file: an `XRAY` image (or the primary image) and an optional `OPTICAL`."""
     # A candidates table gives the position, so no WCS object is needed (the slowest part of reading).
     positioned = item.ra is not None and item.dec is not None
-    images = read_fits_images(item.path, skip=("EXPOSURE",), with_wcs=not positioned)
+    images = read_fits_images(item.path, with_wcs=not positioned)
+    exposure_map = images.pop("EXPOSURE", None)
     xray = _pick(images, XRAY_NAMES)
     if xray is None:
         # A file with unnamed extensions: the first image is the X-ray band.
         xray = next(iter(images.values()))
     optical = _pick(images, OPTICAL_NAMES)
+    xray_data = _mask_no_exposure(xray.data, None if exposure_map is None else exposure_map.data)
     ra, dec = (item.ra, item.dec) if positioned else _centre(xray)
     metadata = dict(item.metadata)
     exposure = xray.header.get("EXPOSURE")
@@ -114,7 +130,7 @@ def prepare_candidate_fits(item: CandidateFile) -> PreparedCandidate:
         ra=ra,
         dec=dec,
         rendered=render_candidate(
-            xray.data, None if optical is None else optical.data, cnn_size=None
+            xray_data, None if optical is None else optical.data, cnn_size=None
         ),
         pixel_scale_arcsec={
             "xray": _header_pixel_scale(xray.header),
@@ -328,16 +344,23 @@ def prepare_field_cutouts(
                 f"source {source.external_id} at ({source.ra:.5f}, {source.dec:.5f}) is outside the image",
             ) from None
         metadata: dict[str, Any] = {"field": field_name}
+        xray_data = cutout.data
         if exposure_map is not None:
             exposure = Cutout2D(
                 exposure_map.data, (float(x), float(y)), (1, 1), mode="partial", fill_value=0.0
             )
             metadata["exposure_s"] = float(np.nan_to_num(exposure.data).max())
+            if exposure_map.data.shape == image.data.shape:
+                around = Cutout2D(
+                    exposure_map.data, (float(x), float(y)), (size, size), mode="partial",
+                    fill_value=0.0,
+                )  # fmt: skip
+                xray_data = _mask_no_exposure(cutout.data, around.data)
         yield PreparedCandidate(
             external_id=source.external_id,
             ra=source.ra,
             dec=source.dec,
-            rendered=render_candidate(cutout.data, cnn_size=None),
+            rendered=render_candidate(xray_data, cnn_size=None),
             pixel_scale_arcsec={"xray": scale, "optical": None},
             metadata=metadata,
         )

@@ -53,6 +53,8 @@ from astropy.visualization import (
 )
 from PIL import Image
 
+from ml.denoise import denoise as denoise_image
+
 CNN_CHANNELS = ("xray", "xray_centre", "optical", "optical_present")
 PREPROCESSING_VERSION = (
     "render-v2:asinh(a=0.1)/zscale(n=1000,c=0.25)/box-resample/top-row-first/centre=half/"
@@ -373,6 +375,8 @@ class RenderedCandidate:
     previews: dict[str, bytes]  # JPEG at native size, per band
     thumbnail: bytes  # JPEG colour composite
     cnn: np.ndarray | None  # (4, cnn_size, cnn_size) float32; None when not asked for
+    # The X-ray band denoised for display only (ml.denoise), quantised like the viewer arrays.
+    denoised: ViewerArray | None = None
 
 
 def render_candidate(
@@ -382,11 +386,13 @@ def render_candidate(
     thumb_size: int = 96,
     cnn_size: int | None = 64,
     quality: int = 90,
+    denoise: bool = True,
 ) -> RenderedCandidate:
     """Viewer arrays, previews, thumbnail and CNN input, computing each band's stretch only once.
 
     ``cnn_size=None`` skips the CNN input (ingestion stores the viewer arrays, from which training
-    recomputes it, and need not ship 48 kB per candidate between processes).
+    recomputes it, and need not ship 48 kB per candidate between processes). ``denoise`` adds the
+    X-ray band's denoised viewer array (a visual aid, never CNN input).
     """
     bands = {"xray": xray} if optical is None else {"xray": xray, "optical": optical}
     viewer: dict[str, ViewerArray] = {}
@@ -401,4 +407,9 @@ def render_candidate(
     optical_unit = units.get("optical")
     thumbnail = encode_jpeg(_composite_from_units(units["xray"], optical_unit, thumb_size), quality)
     cnn = None if cnn_size is None else _cnn_from_units(units["xray"], optical_unit, cnn_size)
-    return RenderedCandidate(viewer=viewer, previews=previews, thumbnail=thumbnail, cnn=cnn)
+    denoised = None
+    if denoise:
+        denoised = encode_viewer_array(denoise_image(np.asarray(xray, dtype=np.float32)))
+    return RenderedCandidate(
+        viewer=viewer, previews=previews, thumbnail=thumbnail, cnn=cnn, denoised=denoised
+    )

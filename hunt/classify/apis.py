@@ -42,6 +42,11 @@ def _client_ip(request: Request) -> str:
     return str(request.META.get("REMOTE_ADDR", ""))
 
 
+class DenoisedOutput(serializers.Serializer):
+    data_url = serializers.CharField()
+    meta = serializers.DictField()
+
+
 class BandOutput(serializers.Serializer):
     data_url = serializers.CharField()
     preview_url = serializers.CharField()
@@ -49,6 +54,11 @@ class BandOutput(serializers.Serializer):
     height = serializers.IntegerField()
     pixel_scale_arcsec = serializers.FloatField(allow_null=True)
     meta = serializers.DictField()
+    denoised = DenoisedOutput(
+        allow_null=True,
+        help_text="A denoised copy for display (Anscombe + wavelet shrinkage at ingestion); a visual "
+        "aid, not data. Null when the subject was ingested without one.",
+    )
 
 
 class BandsOutput(serializers.Serializer):

@@ -72,13 +72,21 @@ def subject_payload(subject: Subject, *, talk_url: str) -> dict[str, Any]:
     """What a volunteer may know about a subject: images and facts, never its truth."""
     bands: dict[str, Any] = {"xray": None, "optical": None}
     for cutout in subject.cutouts.all():
+        meta = dict(cutout.viewer_meta)
+        denoised_meta = meta.pop("denoised", None)
         bands[cutout.band] = {
             "data_url": default_storage.url(cutout.data_file.name),
             "preview_url": default_storage.url(cutout.preview.name),
             "width": cutout.width,
             "height": cutout.height,
             "pixel_scale_arcsec": cutout.pixel_scale_arcsec,
-            "meta": cutout.viewer_meta,
+            "meta": meta,
+            # A display-only denoised copy (visual aid); None for subjects ingested without one.
+            "denoised": (
+                {"data_url": default_storage.url(cutout.denoised_file.name), "meta": denoised_meta}
+                if cutout.denoised_file and denoised_meta
+                else None
+            ),
         }
     return {
         "id": subject.pk,
@@ -102,7 +110,7 @@ def classifications_of_volunteer(*, volunteer: Volunteer) -> QuerySet[Classifica
 
 
 def workflow_answers(
-    workflow: Workflow, *, examples: dict[str, list[str]] | None = None
+    workflow: Workflow, *, examples: dict[str, list[dict[str, Any]]] | None = None
 ) -> list[dict[str, Any]]:
     """The answer buttons in order, with keyboard shortcuts: five when the redshift follow-up is on."""
     help_text = workflow.answer_help or {}
@@ -126,19 +134,30 @@ def workflow_answers(
             "redshift": redshift,
             "label": label,
             "shortcut": str(index),
-            "help": help_text.get(answer, ""),
+            # Low- and high-redshift clusters get their own text ("cluster:low"/"cluster:high", else the
+            # field guide's built-in ones, which say how the two differ), not the generic cluster help.
+            "help": help_text.get(f"{answer}:{redshift}", "")
+            if redshift
+            else help_text.get(answer, ""),
             "examples": examples.get(f"{answer}:{redshift}") or examples.get(answer, []),
         }
         for index, (answer, redshift, label) in enumerate(rows, start=1)
     ]
 
 
-def workflow_examples(workflow: Workflow, *, per_answer: int = 3) -> dict[str, list[str]]:
-    """Thumbnails of expert-labelled subjects for the field guide, keyed "answer" and "answer:redshift"."""
+def workflow_examples(
+    workflow: Workflow, *, per_answer: int = 3
+) -> dict[str, list[dict[str, Any]]]:
+    """Expert-labelled subjects for the field guide, keyed "answer" and "answer:redshift".
+
+    Each is `{"subject_id", "thumbnail_url"}`: the page draws the example from the subject's own data
+    exactly as the viewer draws subjects (smoothed X-ray beside the optical image); the thumbnail is the
+    fallback without JavaScript.
+    """
     from hunt.subjects.labels import LABEL_TO_ANSWER, Label
     from hunt.subjects.models import ExpertLabel
 
-    examples: dict[str, list[str]] = {}
+    examples: dict[str, list[dict[str, Any]]] = {}
     for label in Label:
         answer, redshift = LABEL_TO_ANSWER[label]
         key = f"{answer}:{redshift}" if redshift else answer
@@ -150,7 +169,10 @@ def workflow_examples(workflow: Workflow, *, per_answer: int = 3) -> dict[str, l
             .filter(label=label, subject__subject_set__in=workflow.subject_sets.all())
             .exclude(subject__thumbnail="")
             .order_by("subject_id")
-            .values_list("subject__thumbnail", flat=True)[:per_answer]
+            .values_list("subject_id", "subject__thumbnail")[:per_answer]
         )
-        examples.setdefault(key, []).extend(default_storage.url(name) for name in thumbnails)
+        examples.setdefault(key, []).extend(
+            {"subject_id": pk, "thumbnail_url": default_storage.url(name)}
+            for pk, name in thumbnails
+        )
     return examples

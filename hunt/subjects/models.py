@@ -93,6 +93,9 @@ class Cutout(models.Model):
     data_file = models.FileField(upload_to="cutouts/", max_length=300)
     viewer_meta = models.JSONField(default=dict)
     preview = models.FileField(upload_to="cutouts/", max_length=300)
+    # A denoised copy for display only (X-ray; ml.denoise), encoded like `data_file`; its decoding
+    # metadata is `viewer_meta["denoised"]`. Empty for bands without one and for older ingestions.
+    denoised_file = models.FileField(upload_to="cutouts/", max_length=300, blank=True)
 
     class Meta:
         ordering = ("subject_id", "band")

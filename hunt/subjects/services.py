@@ -201,9 +201,17 @@ class _Row:
             dec=prepared.dec,
             metadata=prepared.metadata,
             pixel_scale_arcsec=prepared.pixel_scale_arcsec,
-            viewer_meta={band: v.meta() for band, v in prepared.rendered.viewer.items()},
+            viewer_meta=_viewer_meta(prepared),
             files=files,
         )
+
+
+def _viewer_meta(prepared: PreparedCandidate) -> dict[str, dict[str, Any]]:
+    rendered = prepared.rendered
+    meta = {band: v.meta() for band, v in rendered.viewer.items()}
+    if rendered.denoised is not None and "xray" in meta:
+        meta["xray"]["denoised"] = rendered.denoised.meta()
+    return meta
 
 
 def label_role(plan: IngestPlan, external_id: str) -> str:
@@ -273,6 +281,7 @@ def _rows_insert(plan: IngestPlan, rows: Sequence[_Row]) -> int:
                     data_file=names.data_name,
                     viewer_meta=meta,
                     preview=names.preview_name,
+                    denoised_file=names.denoised_name,
                 )
             )
         truth = plan.truth.get(row.external_id)

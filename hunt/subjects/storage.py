@@ -1,7 +1,7 @@
 """Where rendered cutouts go: always through Django's storage API, so object storage works unchanged."""
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -13,6 +13,8 @@ from ml.prepare import PreparedCandidate
 class StoredBand:
     data_name: str
     preview_name: str
+    # The denoised display copy (X-ray only); "" when there is none.
+    denoised_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -22,7 +24,10 @@ class StoredCandidate:
 
     def names(self) -> list[str]:
         return [self.thumbnail_name] + [
-            n for b in self.bands.values() for n in (b.data_name, b.preview_name)
+            n
+            for b in self.bands.values()
+            for n in (b.data_name, b.preview_name, b.denoised_name)
+            if n
         ]
 
 
@@ -42,6 +47,13 @@ def candidate_files_save(*, set_slug: str, prepared: PreparedCandidate) -> Store
             data_name=default_storage.save(f"{folder}/{band}.u16", ContentFile(viewer.payload)),
             preview_name=default_storage.save(
                 f"{folder}/{band}.jpg", ContentFile(rendered.previews[band])
+            ),
+        )
+    if rendered.denoised is not None and "xray" in bands:
+        bands["xray"] = replace(
+            bands["xray"],
+            denoised_name=default_storage.save(
+                f"{folder}/xray-denoised.u16", ContentFile(rendered.denoised.payload)
             ),
         )
     thumbnail = default_storage.save(f"{folder}/thumb.jpg", ContentFile(rendered.thumbnail))

@@ -1,6 +1,6 @@
 // Talk pages. On a subject's page: the classify page's image viewer (same controls and shortcuts) over
 // the subject's cutouts. Everywhere: ask before deleting or hiding a comment. Forms work without this file.
-import { fetchBand } from "./classify/bands.js";
+import { fetchBand, fetchDenoised } from "./classify/bands.js";
 import { bindControls } from "./classify/controls.js";
 import { showFacts } from "./classify/facts.js";
 import { bindKeyboard } from "./classify/keyboard.js";
@@ -17,10 +17,16 @@ function setupViewer(root) {
   if (facts && citation) showFacts(facts, citation, subject);
   bindKeyboard({ viewer, answers: [], select: () => {}, done: () => {}, back: () => false });
 
-  const load = (name) => (subject.bands?.[name] ? fetchBand(name, subject.bands[name]) : Promise.resolve(null));
+  const load = async (name) => {
+    const band = subject.bands?.[name];
+    if (!band) return null;
+    const [data, denoised] = await Promise.all([fetchBand(name, band), fetchDenoised(name, band)]);
+    data.denoised = denoised;
+    return data;
+  };
   Promise.all([load("xray"), load("optical")])
     .then(([xray, optical]) => {
-      viewer.setSubject({ xray, optical });
+      viewer.setSubject({ xray, optical }, { ra: subject.ra, dec: subject.dec });
       root.dataset.state = "ready";
       root.querySelector(".panels")?.setAttribute("aria-busy", "false");
     })

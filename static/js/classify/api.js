@@ -1,5 +1,5 @@
 // Talking to the classify API: the next subject (with its band data) and posting a classification.
-import { fetchBand } from "./bands.js";
+import { fetchBand, fetchDenoised } from "./bands.js";
 
 /** An API failure: `network` when nothing came back, otherwise the HTTP status and its detail. */
 export class ApiError extends Error {
@@ -50,7 +50,9 @@ export async function fetchNext(nextUrl, exclude = null) {
     const band = subject.bands?.[name];
     if (!band) return null;
     try {
-      return await fetchBand(name, band);
+      const [data, denoised] = await Promise.all([fetchBand(name, band), fetchDenoised(name, band)]);
+      data.denoised = denoised;
+      return data;
     } catch (error) {
       if (error instanceof TypeError) throw new ApiError("We couldn't download the images. Check your connection and try again.", { network: true });
       throw new ApiError(error.message);

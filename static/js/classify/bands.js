@@ -17,13 +17,43 @@ export class BandData {
     this.width = width;
     this.height = height;
     this.nanCode = Number(meta.nan_code ?? 0);
-    this.codes = LITTLE_ENDIAN ? new Uint16Array(buffer) : swapBytes(buffer);
+    // An ArrayBuffer arrives from the network (little-endian); a Uint16Array is already decoded.
+    if (buffer instanceof Uint16Array) this.codes = buffer;
+    else this.codes = LITTLE_ENDIAN ? new Uint16Array(buffer) : swapBytes(buffer);
     this.step = (meta.vmax - meta.vmin) / LEVELS;
     this.hist = null;
     this.finiteCount = 0;
     this.lut = null;
     this.lutKey = "";
     this.image = null;
+    // Arcseconds per pixel (null when the data has no WCS): the scale bar and hover coordinates.
+    const scale = Number(meta.pixel_scale_arcsec);
+    this.pixelScale = Number.isFinite(scale) && scale > 0 ? scale : null;
+  }
+
+  /**
+   * A derived band (a smoothed copy, say) from float values, top row first, NaN where missing.
+   * It is quantised onto this band's own code range, so that its look-up tables and limits work the
+   * same way; a smoothed image never leaves the range of the values it averages.
+   */
+  derived(name, values) {
+    const codes = new Uint16Array(values.length);
+    const { vmin, vmax } = this.meta;
+    const scale = vmax > vmin ? LEVELS / (vmax - vmin) : 0;
+    for (let i = 0; i < values.length; i += 1) {
+      const v = values[i];
+      if (!Number.isFinite(v)) { codes[i] = this.nanCode; continue; }
+      let code = Math.floor((v - vmin) * scale + 1.5);
+      code = code < 1 ? 1 : code > 65535 ? 65535 : code;
+      codes[i] = code;
+    }
+    return new BandData(name, codes, { ...this.meta, pixel_scale_arcsec: this.pixelScale, display_limits: null });
+  }
+
+  /** True when some pixels have no data (no exposure, off the detector). */
+  hasMissing() {
+    this.histogram();
+    return this.finiteCount < this.codes.length;
   }
 
   decode(code) {
@@ -151,5 +181,19 @@ export async function fetchBand(name, band, signal) {
   const response = await fetch(band.data_url, { credentials: "same-origin", signal });
   if (!response.ok) throw new Error(`Could not load the ${name} image (HTTP ${response.status}).`);
   const buffer = await response.arrayBuffer();
-  return new BandData(name, buffer, { width: band.width, height: band.height, ...band.meta });
+  return new BandData(name, buffer, { width: band.width, height: band.height, pixel_scale_arcsec: band.pixel_scale_arcsec, ...band.meta });
+}
+
+/** The display-only denoised copy of a band, when the server has one; null otherwise (or on failure). */
+export async function fetchDenoised(name, band, signal) {
+  if (!band?.denoised?.data_url) return null;
+  try {
+    const response = await fetch(band.denoised.data_url, { credentials: "same-origin", signal });
+    if (!response.ok) return null;
+    const buffer = await response.arrayBuffer();
+    return new BandData(`${name}-denoised`, buffer, { width: band.width, height: band.height, pixel_scale_arcsec: band.pixel_scale_arcsec, ...band.denoised.meta });
+  } catch (error) {
+    if (error.name === "AbortError") throw error;
+    return null; // a visual aid: without it the toggle is simply hidden
+  }
 }

@@ -16,6 +16,7 @@ const el = {
   done: root.querySelector('[data-action="done"]'),
   doneTalk: root.querySelector('[data-action="done-talk"]'),
   back: root.querySelector('[data-action="back"]'),
+  next: root.querySelector('[data-action="next"]'),
   feedback: document.getElementById("feedback"),
   count: document.getElementById("session-count"),
   errorBox: document.getElementById("classify-error"),
@@ -87,11 +88,12 @@ function unselect() {
 }
 
 function showSubject(result) {
+  showFeedback(null); // feedback belongs to the subject it is about, never under the next one
   current = { ...result, key: newKey(), shownAt: performance.now(), submitted: null };
   selected = null;
   for (const b of el.answers) b.setAttribute("aria-pressed", "false");
   root.dataset.subjectId = String(result.subject.id);
-  viewer.setSubject(result.bands);
+  viewer.setSubject(result.bands, { ra: result.subject.ra, dec: result.subject.dec });
   showFacts(el.facts, el.citation, result.subject);
   clearError();
   setState("ready");
@@ -196,28 +198,45 @@ async function submit({ talk = false } = {}) {
   clearError();
   if (Number.isFinite(response.session_count)) el.count.textContent = String(response.session_count);
   else el.count.textContent = String(Number(el.count.textContent || 0) + 1);
-  showFeedback(workflow.gold_feedback === false ? null : response.feedback);
+  const feedback = workflow.gold_feedback === false ? null : response.feedback;
+  showFeedback(feedback);
   // #feedback is a live region of its own; otherwise confirm the save.
   if (!el.feedback.textContent) announce("Classification saved");
   if (talk) {
     window.location.assign(response.talk_url || subject.talk_url);
     return;
   }
+  if (feedback) {
+    // Keep this subject on screen with what the experts say about it until the volunteer moves on.
+    setState("feedback");
+    el.next.hidden = false;
+    el.next.focus({ preventScroll: true });
+    return;
+  }
   refocus = true;
   loadNext();
+}
+
+function nextAfterFeedback() {
+  if (root.dataset.state !== "feedback") return false;
+  el.next.hidden = true;
+  refocus = true;
+  loadNext();
+  return true;
 }
 
 for (const button of el.answers) button.addEventListener("click", () => select(button));
 el.done.addEventListener("click", () => submit());
 el.doneTalk.addEventListener("click", () => submit({ talk: true }));
 el.back.addEventListener("click", unselect);
+el.next.addEventListener("click", () => nextAfterFeedback());
 el.retry.addEventListener("click", () => retryAction?.());
 
 bindKeyboard({
   viewer,
   answers: el.answers,
   select,
-  done: () => submit(),
+  done: () => nextAfterFeedback() || submit(),
   back: () => {
     if (!selected) return false;
     unselect();
@@ -228,6 +247,10 @@ setupFieldGuide(document.getElementById("field-guide"), [root.querySelector('[da
 setupTutorial(document.getElementById("tutorial"), [root.querySelector('[data-action="tutorial"]')]);
 
 // Read-only hook for browser tests: the grey level actually drawn at a canvas pixel.
-window.clusterHuntViewer = Object.freeze({ pixelAt: (band, x, y) => viewer.pixelAt(band, x, y) });
+window.clusterHuntViewer = Object.freeze({
+  pixelAt: (band, x, y) => viewer.pixelAt(band, x, y),
+  contourSignificances: () => viewer.contourSignificances(),
+  skyAt: (band, x, y) => viewer.skyAt(band, x, y),
+});
 
 loadNext();

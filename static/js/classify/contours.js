@@ -1,5 +1,5 @@
-// X-ray contours for the optical panel: a lightly smoothed X-ray image traced with marching squares.
-import { STRETCHES } from "./stretch.js";
+// X-ray contours for the optical panel: a Gaussian-smoothed X-ray image traced with marching squares
+// (the levels, in standard deviations above the background, come from smoothing.js).
 
 /**
  * Gaussian-smoothed copy of a (top-row-first) image. Missing pixels (NaN) are left out of the
@@ -40,39 +40,6 @@ export function smooth(values, width, height, sigma) {
   const out = new Float32Array(values.length);
   for (let i = 0; i < out.length; i += 1) out[i] = w[i] > 0.2 * total ? s[i] / w[i] : NaN;
   return out;
-}
-
-/**
- * Four contour levels (data values) spread evenly in displayed brightness between the smoothed
- * image's typical background (its median) and its peak, both seen through the current limits and
- * stretch, so the contours follow what the volunteer has chosen to see.
- */
-export function contourLevels(field, lo, hi, stretch, count = 4) {
-  if (!(hi > lo)) return [];
-  const finite = field.filter(Number.isFinite).sort();
-  if (finite.length === 0) return [];
-  const fn = STRETCHES[stretch];
-  const toUnit = (v) => fn(Math.min(1, Math.max(0, (v - lo) / (hi - lo))));
-  const floor = toUnit(finite[Math.floor(finite.length / 2)]);
-  const top = toUnit(finite[finite.length - 1]);
-  if (!(top > floor)) return [];
-  const levels = [];
-  for (let k = 1; k <= count; k += 1) {
-    const target = floor + ((top - floor) * k) / (count + 1);
-    levels.push(fromUnit(target, lo, hi, fn));
-  }
-  return levels;
-}
-
-// Data value whose displayed brightness is `unit` (bisection: works for any monotonic stretch).
-function fromUnit(unit, lo, hi, fn) {
-  let a = 0;
-  let b = 1;
-  for (let i = 0; i < 40; i += 1) {
-    const mid = (a + b) / 2;
-    if (fn(mid) < unit) a = mid; else b = mid;
-  }
-  return lo + ((a + b) / 2) * (hi - lo);
 }
 
 /**

@@ -25,6 +25,12 @@ export function bindControls(root, viewer) {
       interval: fieldset.querySelector('[data-setting="interval"]'),
       invert: fieldset.querySelector('[data-setting="invert"]'),
       reset: fieldset.querySelector('[data-action="reset-band"]'),
+      smoothing: fieldset.querySelector('[data-setting="smoothing"]'),
+      sigma: fieldset.querySelector('[data-setting="sigma"]'),
+      sigmaValue: fieldset.querySelector("[data-sigma-value]"),
+      sigmaControl: fieldset.querySelector("[data-sigma-control]"),
+      denoised: fieldset.querySelector('[data-setting="denoised"]'),
+      denoisedControl: fieldset.querySelector("[data-denoised-control]"),
     };
   }
 
@@ -42,6 +48,11 @@ export function bindControls(root, viewer) {
     c.interval.addEventListener("change", () => viewer.setBandSetting(name, "interval", c.interval.value));
     c.invert.addEventListener("change", () => viewer.setBandSetting(name, "invert", c.invert.checked));
     c.reset.addEventListener("click", () => viewer.resetBand(name));
+    c.smoothing?.addEventListener("change", () => viewer.setBandSetting(name, "smoothing", c.smoothing.value));
+    // While the slider moves, only the label follows; the image is smoothed once it is let go.
+    c.sigma?.addEventListener("input", () => { if (c.sigmaValue) c.sigmaValue.textContent = `${c.sigma.value} px`; });
+    c.sigma?.addEventListener("change", () => viewer.setBandSetting(name, "sigma", Number(c.sigma.value)));
+    c.denoised?.addEventListener("change", () => viewer.setBandSetting(name, "denoised", c.denoised.checked));
   }
 
   const press = (button, on) => button.setAttribute("aria-pressed", String(Boolean(on)));
@@ -66,6 +77,20 @@ export function bindControls(root, viewer) {
       c.stretch.value = settings.stretch;
       c.interval.value = settings.interval;
       c.invert.checked = settings.invert;
+      if (c.smoothing) {
+        const band = viewer.bands[name];
+        c.smoothing.value = settings.smoothing;
+        c.smoothing.disabled = settings.denoised;
+        c.sigma.value = String(settings.sigma);
+        c.sigma.disabled = settings.denoised || settings.smoothing !== "gaussian";
+        if (c.sigmaValue) {
+          const arcsec = band?.pixelScale ? ` (${(settings.sigma * band.pixelScale).toFixed(1)}″)` : "";
+          c.sigmaValue.textContent = `${settings.sigma} px${arcsec}`;
+        }
+        // Subjects ingested before the denoiser existed have no denoised copy: no toggle.
+        c.denoisedControl.hidden = !band?.denoised;
+        c.denoised.checked = settings.denoised;
+      }
     }
   };
 }

@@ -10,10 +10,49 @@ function closeOnBackdrop(dialog) {
   });
 }
 
+// Field guide examples are drawn from the subjects' own data the way the viewer draws a subject at
+// first sight (same stretch and limits, X-ray with the default smoothing), once, when the guide opens.
+async function drawExamples(dialog, subjectUrl) {
+  const { fetchBand } = await import("./bands.js");
+  const { defaultSigma, gaussian } = await import("./smoothing.js");
+  for (const item of dialog.querySelectorAll("[data-example-subject]")) {
+    if (item.dataset.drawn) continue;
+    item.dataset.drawn = "pending";
+    try {
+      const url = subjectUrl.replace(/\/0\/$/, `/${encodeURIComponent(item.dataset.exampleSubject)}/`);
+      const response = await fetch(url, { credentials: "same-origin" });
+      if (!response.ok) throw new Error(String(response.status));
+      const subject = await response.json();
+      for (const canvas of item.querySelectorAll("[data-example-band]")) {
+        const name = canvas.dataset.exampleBand;
+        if (!subject.bands?.[name]) { canvas.hidden = true; continue; }
+        let band = await fetchBand(name, subject.bands[name]);
+        const limits = band.serverLimits() ?? band.limits("zscale");
+        if (name === "xray") band = band.derived("xray-smoothed", gaussian(band.values(), band.width, band.height, defaultSigma(band)));
+        const image = band.render({ lo: limits[0], hi: limits[1], stretch: band.meta.default_stretch || "asinh", invert: false });
+        const ctx = canvas.getContext("2d");
+        ctx.fillStyle = "#1b1f33";
+        ctx.fillRect(0, 0, canvas.width, canvas.height);
+        ctx.imageSmoothingEnabled = true;
+        ctx.drawImage(image, 0, 0, canvas.width, canvas.height);
+      }
+      item.dataset.drawn = "true";
+    } catch {
+      item.dataset.drawn = "failed";
+    }
+  }
+}
+
 export function setupFieldGuide(dialog, openers) {
   if (!dialog) return;
+  const subjectUrl = dialog.dataset.subjectUrl || "/api/subjects/0/";
   closeOnBackdrop(dialog);
-  for (const button of openers) button?.addEventListener("click", () => dialog.showModal());
+  for (const button of openers) {
+    button?.addEventListener("click", () => {
+      dialog.showModal();
+      drawExamples(dialog, subjectUrl);
+    });
+  }
   for (const button of dialog.querySelectorAll("[data-close]")) button.addEventListener("click", () => dialog.close());
 }
 

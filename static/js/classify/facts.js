@@ -45,6 +45,10 @@ export function subjectFacts(subject) {
     facts.push(["Position (RA, Dec)", `${formatRa(subject.ra)}, ${formatDec(subject.dec)}`]);
     facts.push(["Position (degrees)", `${subject.ra.toFixed(4)}°, ${subject.dec >= 0 ? "+" : "−"}${Math.abs(subject.dec).toFixed(4)}°`]);
   }
+  const observation = subject.metadata?.obs_id ?? subject.metadata?.field;
+  if (observation !== undefined && observation !== null && String(observation).trim()) {
+    facts.push([subject.metadata?.obs_id ? "Observation" : "Observation / field", String(observation)]);
+  }
   const exposure = Number(subject.metadata?.exposure_s);
   if (Number.isFinite(exposure) && exposure > 0) {
     facts.push(["X-ray exposure", exposure >= 1000 ? `${(exposure / 1000).toFixed(1)} ks` : `${Math.round(exposure)} s`]);
