@@ -23,6 +23,7 @@ from hunt.classify.selectors import (
 )
 from hunt.classify.services import ClassificationError, classification_create
 from hunt.classify.talk import talk_url
+from hunt.core.client import client_ip
 from hunt.core.throttling import ScopedWriteRateThrottle
 from hunt.subjects.models import Subject
 
@@ -36,10 +37,6 @@ def _workflow(slug: str | None) -> Workflow:
     if workflow is None:
         raise Http404("no active workflow")
     return workflow
-
-
-def _client_ip(request: Request) -> str:
-    return str(request.META.get("REMOTE_ADDR", ""))
 
 
 class BandOutput(serializers.Serializer):
@@ -174,7 +171,7 @@ class ClassificationCreateApi(APIView):
                 time_spent_ms=values.get("time_spent_ms"),
                 viewer_state=values["viewer_state"],
                 user_agent=request.META.get("HTTP_USER_AGENT", ""),
-                ip=_client_ip(request),
+                ip=client_ip(request),
             )
         except ClassificationError as error:
             return Response({"detail": error.message, "code": error.code}, status=error.status)

@@ -20,7 +20,7 @@ from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnl
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle, BaseThrottle, UserRateThrottle
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from hunt.accounts.models import Volunteer
@@ -46,15 +46,15 @@ from hunt.collect.services import (
     collection_update,
     favourite_set,
 )
-from hunt.core.throttling import ScopedWriteRateThrottle
+from hunt.core.throttling import AnonThrottle, ScopedWriteRateThrottle, UserThrottle
 from hunt.subjects.models import Subject
 
 
 class _CollectThrottled:
     # The default per-user/anon rates still apply; the "collect" scope adds a tighter one for writes.
     throttle_classes: Sequence[type[BaseThrottle]] = (
-        AnonRateThrottle,
-        UserRateThrottle,
+        AnonThrottle,
+        UserThrottle,
         ScopedWriteRateThrottle,
     )
     throttle_scope = "collect"
