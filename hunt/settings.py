@@ -162,6 +162,15 @@ _EXPORTS_BACKEND = env.str(
 STORAGES["exports"] = {"BACKEND": _EXPORTS_BACKEND}
 if _EXPORTS_BACKEND.endswith("FileSystemStorage"):
     STORAGES["exports"]["OPTIONS"] = {"location": str(EXPORTS_ROOT), "base_url": None}
+# Trained model files (weights, hyper-parameters) are private too: no media URL serves them; admins download
+# them through a permission-checked view (`learning:model_file`).
+MODELS_ROOT = env.path("DJANGO_MODELS_ROOT", default=str(VAR_DIR / "private" / "models"))
+_MODELS_BACKEND = env.str(
+    "DJANGO_MODELS_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage"
+)
+STORAGES["models"] = {"BACKEND": _MODELS_BACKEND}
+if _MODELS_BACKEND.endswith("FileSystemStorage"):
+    STORAGES["models"]["OPTIONS"] = {"location": str(MODELS_ROOT), "base_url": None}
 # Folders on the server that admins may ingest from through the web (the command line may read anywhere).
 INGEST_ROOTS = [
     Path(p) for p in env.list("INGEST_ROOTS", default=[str(BASE_DIR / "data"), str(VAR_DIR)])
