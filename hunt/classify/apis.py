@@ -23,7 +23,9 @@ from hunt.classify.selectors import (
 )
 from hunt.classify.services import ClassificationError, classification_create
 from hunt.classify.talk import talk_url
+from hunt.classify.viewer_state import ViewerStateField
 from hunt.core.client import client_ip
+from hunt.core.params import ascii_int
 from hunt.core.throttling import ScopedWriteRateThrottle
 from hunt.subjects.models import Subject
 
@@ -82,11 +84,10 @@ class SubjectNextApi(APIView):
         workflow = _workflow(request.query_params.get("workflow"))
         volunteer = volunteer_for_request(request._request)
         assert volunteer is not None
-        exclude = request.query_params.get("exclude", "")
         status_row = subject_next_for_volunteer(
             workflow=workflow,
             volunteer=volunteer,
-            exclude=int(exclude) if exclude.isdigit() else None,
+            exclude=ascii_int(request.query_params.get("exclude"), minimum=1),
         )
         if status_row is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
@@ -117,7 +118,7 @@ class ClassificationInput(serializers.Serializer):
     time_spent_ms = serializers.IntegerField(
         min_value=0, max_value=86_400_000, required=False, allow_null=True
     )
-    viewer_state = serializers.DictField(required=False, default=dict)
+    viewer_state = ViewerStateField(required=False, default=dict)
 
 
 class FeedbackOutput(serializers.Serializer):

@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from hunt.accounts.permissions import IsAdmin
+from hunt.core.params import ascii_int
 from hunt.core.throttling import ScopedWriteRateThrottle
 from hunt.subjects.models import Subject
 from hunt.talk import selectors
@@ -412,8 +413,8 @@ class TrendingTagsApi(APIView):
     def get(self, request: Request) -> Response:
         from django.urls import reverse
 
-        days_text = request.query_params.get("days", "")
-        days = min(int(days_text), 3650) if days_text.isdigit() and int(days_text) > 0 else None
+        days = ascii_int(request.query_params.get("days"), minimum=1)
+        days = min(days, 3650) if days else None
         rows = selectors.tags_trending(days=days or selectors.TRENDING_DAYS)
         return Response(
             [
