@@ -6,7 +6,6 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -25,6 +24,7 @@ from hunt.classify.services import ClassificationError, classification_create
 from hunt.classify.talk import talk_url
 from hunt.classify.viewer_state import ViewerStateField
 from hunt.core.client import client_ip
+from hunt.core.pagination import BoundedLimitOffsetPagination, paginated
 from hunt.core.params import ascii_int
 from hunt.core.throttling import ScopedWriteRateThrottle
 from hunt.subjects.models import Subject
@@ -223,10 +223,12 @@ class MyClassificationsApi(APIView):
 
     permission_classes = (AllowAny,)
 
-    @extend_schema(responses=MyClassificationOutput(many=True))
+    @extend_schema(
+        responses=paginated(MyClassificationOutput), operation_id="classifications_mine_list"
+    )
     def get(self, request: Request) -> Response:
         volunteer = volunteer_for_request(request._request, create=False)
-        paginator = LimitOffsetPagination()
+        paginator = BoundedLimitOffsetPagination()
         rows = (
             classifications_of_volunteer(volunteer=volunteer)
             if volunteer is not None
