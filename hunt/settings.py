@@ -172,8 +172,14 @@ STORAGES["models"] = {"BACKEND": _MODELS_BACKEND}
 if _MODELS_BACKEND.endswith("FileSystemStorage"):
     STORAGES["models"]["OPTIONS"] = {"location": str(MODELS_ROOT), "base_url": None}
 # Folders on the server that admins may ingest from through the web (the command line may read anywhere).
+# Never VAR_DIR itself: it holds the demo's logins, database and private files. Only the demo's generated
+# survey and an ingest/ folder under it are offered.
 INGEST_ROOTS = [
-    Path(p) for p in env.list("INGEST_ROOTS", default=[str(BASE_DIR / "data"), str(VAR_DIR)])
+    Path(p)
+    for p in env.list(
+        "INGEST_ROOTS",
+        default=[str(BASE_DIR / "data"), str(VAR_DIR / "demo-survey"), str(VAR_DIR / "ingest")],
+    )
 ]
 # Django serves MEDIA_ROOT itself unless a front-end server or object storage does it.
 SERVE_MEDIA = env.bool("DJANGO_SERVE_MEDIA", default=True)

@@ -82,8 +82,8 @@ class SubjectNextApi(APIView):
     )
     def get(self, request: Request) -> Response:
         workflow = _workflow(request.query_params.get("workflow"))
-        volunteer = volunteer_for_request(request._request)
-        assert volunteer is not None
+        # Looking creates nobody: an anonymous volunteer is created by their first classification.
+        volunteer = volunteer_for_request(request._request, create=False)
         status_row = subject_next_for_volunteer(
             workflow=workflow,
             volunteer=volunteer,
