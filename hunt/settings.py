@@ -276,6 +276,8 @@ REST_FRAMEWORK = {
         # Talk and Collect: a person writes a comment in well over a few seconds.
         "comment": env.str("THROTTLE_COMMENT", default="10/min"),
         "collect": env.str("THROTTLE_COLLECT", default="120/min"),
+        # Sign-up attempts (valid or not) per address: accounts are cheap to make and costly to moderate.
+        "signup": env.str("THROTTLE_SIGNUP", default="10/hour"),
     },
 }
 SPECTACULAR_SETTINGS = {

@@ -1,14 +1,14 @@
 """Throttles shared by the APIs, all keyed on `hunt.core.client.client_ip` for anonymous clients."""
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
 
 from hunt.core.client import client_ip
 
-if (
-    TYPE_CHECKING
-):  # DRF imports this module while it loads its settings: no import of its views here.
+# DRF imports this module while it loads its settings: no import of its views here.
+if TYPE_CHECKING:
+    from django.http import HttpRequest
     from rest_framework.request import Request
     from rest_framework.views import APIView
 
@@ -30,6 +30,19 @@ class UserThrottle(_HonestIdent, UserRateThrottle):
 
 class ScopedThrottle(_HonestIdent, ScopedRateThrottle):
     pass
+
+
+class _Scope:
+    def __init__(self, scope: str) -> None:
+        self.throttle_scope = scope
+
+
+def scope_allowed(request: "HttpRequest", scope: str) -> bool:
+    """One more request in `scope` (settings: DEFAULT_THROTTLE_RATES) for an HTML view, counted like the API's.
+
+    DRF's throttle reads only request.user and request.META, which a Django request has too.
+    """
+    return ScopedThrottle().allow_request(cast(Any, request), cast(Any, _Scope(scope)))
 
 
 class ScopedWriteRateThrottle(ScopedThrottle):
