@@ -29,7 +29,7 @@ def long_thread(post: Callable[..., Comment], volunteer: Any, subject: Subject) 
 
 
 def _shown(html: str) -> int:
-    return html.count('data-comment-id=')
+    return html.count("data-comment-id=")
 
 
 def test_a_long_thread_is_paginated(
