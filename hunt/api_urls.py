@@ -1,7 +1,7 @@
 """Every API route, under /api/. Each app adds its own `apis.py` views here."""
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from hunt.classify import apis as classify_apis
 from hunt.core import apis as core_apis
@@ -10,7 +10,7 @@ from hunt.subjects import apis as subject_apis
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("me/", core_apis.MeApi.as_view(), name="api-me"),
     path("health/pings/", core_apis.WorkerPingListCreateApi.as_view(), name="api-worker-pings"),
     path(

@@ -6,6 +6,7 @@ machine), a local-memory cache. `hunt.core.checks` refuses these defaults when `
 cannot leak into production. The README has the table of every variable.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -37,6 +38,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "rest_framework.authtoken",
+    "axes",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -61,6 +63,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "hunt.core.middleware.RejectNulMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into its 429 answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "hunt.urls"
@@ -112,6 +118,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes first: a locked-out client is refused before any password is hashed.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "core:home"
@@ -151,15 +162,36 @@ _EXPORTS_BACKEND = env.str(
 STORAGES["exports"] = {"BACKEND": _EXPORTS_BACKEND}
 if _EXPORTS_BACKEND.endswith("FileSystemStorage"):
     STORAGES["exports"]["OPTIONS"] = {"location": str(EXPORTS_ROOT), "base_url": None}
+# Trained model files (weights, hyper-parameters) are private too: no media URL serves them; admins download
+# them through a permission-checked view (`learning:model_file`).
+MODELS_ROOT = env.path("DJANGO_MODELS_ROOT", default=str(VAR_DIR / "private" / "models"))
+_MODELS_BACKEND = env.str(
+    "DJANGO_MODELS_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage"
+)
+STORAGES["models"] = {"BACKEND": _MODELS_BACKEND}
+if _MODELS_BACKEND.endswith("FileSystemStorage"):
+    STORAGES["models"]["OPTIONS"] = {"location": str(MODELS_ROOT), "base_url": None}
 # Folders on the server that admins may ingest from through the web (the command line may read anywhere).
+# Never VAR_DIR itself: it holds the demo's logins, database and private files. Only the demo's generated
+# survey and an ingest/ folder under it are offered.
 INGEST_ROOTS = [
-    Path(p) for p in env.list("INGEST_ROOTS", default=[str(BASE_DIR / "data"), str(VAR_DIR)])
+    Path(p)
+    for p in env.list(
+        "INGEST_ROOTS",
+        default=[str(BASE_DIR / "data"), str(VAR_DIR / "demo-survey"), str(VAR_DIR / "ingest")],
+    )
 ]
 # Django serves MEDIA_ROOT itself unless a front-end server or object storage does it.
 SERVE_MEDIA = env.bool("DJANGO_SERVE_MEDIA", default=True)
 
 # --- Security (production values whenever DEBUG is off; `check --deploy` is clean) -----------------
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Proxies are trusted only when configured. NUM_PROXIES: how many reverse proxies in front of the app
+# append to X-Forwarded-For (0: the header is ignored, the client is REMOTE_ADDR). Throttles, login
+# lockouts and the stored address hash all read the client through `hunt.core.client.client_ip`.
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+# Set DJANGO_SECURE_PROXY_SSL_HEADER=true only behind a proxy that sets (and overwrites) X-Forwarded-Proto.
+if env.bool("DJANGO_SECURE_PROXY_SSL_HEADER", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
@@ -167,6 +199,40 @@ SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=not DEBUG)
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("DJANGO_CSRF_COOKIE_SECURE", default=not DEBUG)
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 365  # anonymous volunteers keep their identity for a year
+# Staff (admins) get a short session instead, set at log-in (hunt.accounts.signals).
+STAFF_SESSION_AGE = env.int("STAFF_SESSION_AGE", default=60 * 60 * 8)
+# Content-Security-Policy (django-csp): the templates carry no inline script or style, so 'self' is enough.
+# Enforced by default; CSP_REPORT_ONLY=true sends it as report-only instead (for trying a change).
+_CSP_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+if env.bool("CSP_REPORT_ONLY", default=False):
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = _CSP_POLICY
+else:
+    CONTENT_SECURITY_POLICY = _CSP_POLICY
+
+# --- Login brute force (django-axes) -----------------------------------------------------------------
+# Both log-in forms (/accounts/log-in/ and /admin/login/) go through Django's authenticate(), which axes
+# guards: after AXES_FAILURE_LIMIT wrong passwords for one user name from one address, that pair gets 429
+# for AXES_COOLOFF_MINUTES, without the password even being checked.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_CLIENT_IP_CALLABLE = "hunt.core.client.client_ip"
+AXES_VERBOSE = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 
@@ -178,16 +244,25 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    # Bounded nesting, no NUL or lone surrogates (a 400, never a 500): hunt.core.parsers.
+    "DEFAULT_PARSER_CLASSES": [
+        "hunt.core.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    # LimitOffsetPagination with max_limit: every API list, including those paginated by hand.
+    "DEFAULT_PAGINATION_CLASS": "hunt.core.pagination.BoundedLimitOffsetPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # Throttles count in the cache: point CACHE_URL at Redis in production so every web process
     # shares the counts. Write endpoints add a ScopedRateThrottle with their own scope.
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "hunt.core.throttling.AnonThrottle",
+        "hunt.core.throttling.UserThrottle",
     ],
+    # DRF's own reading of X-Forwarded-For, for any throttle that is not ours: the same trust.
+    "NUM_PROXIES": NUM_PROXIES,
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("THROTTLE_ANON", default="600/min"),
         "user": env.str("THROTTLE_USER", default="1200/min"),
@@ -201,6 +276,8 @@ REST_FRAMEWORK = {
         # Talk and Collect: a person writes a comment in well over a few seconds.
         "comment": env.str("THROTTLE_COMMENT", default="10/min"),
         "collect": env.str("THROTTLE_COLLECT", default="120/min"),
+        # Sign-up attempts (valid or not) per address: accounts are cheap to make and costly to moderate.
+        "signup": env.str("THROTTLE_SIGNUP", default="10/hour"),
     },
 }
 SPECTACULAR_SETTINGS = {

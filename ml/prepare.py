@@ -147,14 +147,16 @@ def _read_table(path: Path) -> Table:
             return Table.read(path, format="ascii.ecsv")
         return Table.read(path, format="ascii.csv", converters={"*": [ascii.convert_numpy(str)]})
     except (OSError, ValueError, KeyError) as exc:
-        raise InputError(path, f"cannot read the table ({exc})") from exc
+        # Never the parser's message: it may quote the file's lines (and the file may not be a table).
+        raise InputError(path, f"cannot read the table ({type(exc).__name__})") from exc
 
 
 def _require_columns(path: Path, table: Table, columns: Sequence[str]) -> None:
     missing = [c for c in columns if c not in table.colnames]
     if missing:
         raise InputError(
-            path, f"missing column(s) {', '.join(missing)} (found {', '.join(table.colnames)})"
+            path,
+            f"missing column(s) {', '.join(missing)} (found {len(table.colnames)} other columns)",
         )
 
 
@@ -164,7 +166,7 @@ def _coordinate(
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise InputError(path, f"row {row_number}: {name}={value!r} is not a number") from None
+        raise InputError(path, f"row {row_number}: {name} is not a number") from None
     if not (low <= number <= high) or not np.isfinite(number):
         raise InputError(path, f"row {row_number}: {name}={number} is outside [{low}, {high}]")
     return number
@@ -289,7 +291,7 @@ def read_source_list(path: Path, *, image_wcs: WCS, obs_id: str | None = None) -
     if (ra_col is None or dec_col is None) and not pixel:
         raise InputError(
             path,
-            f"needs ra_deg/dec_deg (or ra/dec) or x_pix/y_pix columns (found {', '.join(table.colnames)})",
+            f"needs ra_deg/dec_deg (or ra/dec) or x_pix/y_pix columns (found {len(table.colnames)} others)",
         )
     sources = []
     for index, row in enumerate(table, start=1):

@@ -42,11 +42,16 @@ def _isolated_django_state(
     settings = request.getfixturevalue("settings")
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
     exports_root = tmp_path_factory.mktemp("exports")
+    models_root = tmp_path_factory.mktemp("models")
     settings.STORAGES = {
         **settings.STORAGES,
         "exports": {
             "BACKEND": "django.core.files.storage.FileSystemStorage",
             "OPTIONS": {"location": str(exports_root), "base_url": None},
+        },
+        "models": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(models_root), "base_url": None},
         },
     }
     cache.clear()

@@ -77,7 +77,9 @@ def user_sign_up(*, request: HttpRequest, username: str, password: str, email: s
     user: User = get_user_model().objects.create_user(
         username=username, email=email, password=password
     )
-    login(request, user)  # fires user_logged_in, which claims the anonymous volunteer
+    login(
+        request, user, backend="django.contrib.auth.backends.ModelBackend"
+    )  # fires user_logged_in, which claims the anonymous volunteer
     return user
 
 

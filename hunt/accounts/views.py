@@ -8,6 +8,10 @@ from django.views.decorators.http import require_http_methods
 
 from hunt.accounts.forms import SignUpForm
 from hunt.accounts.services import user_sign_up
+from hunt.core.throttling import scope_allowed
+
+# Per client address (hunt.core.client.client_ip); settings: DEFAULT_THROTTLE_RATES["signup"].
+SIGN_UP_SCOPE = "signup"
 
 
 @require_http_methods(["GET", "POST"])
@@ -15,6 +19,9 @@ def sign_up(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("core:home")
     form = SignUpForm(request.POST or None)
+    if request.method == "POST" and not scope_allowed(request, SIGN_UP_SCOPE):
+        form.add_error(None, "Too many sign-ups from here: please try again in a while.")
+        return render(request, "accounts/sign_up.html", {"form": form}, status=429)
     if request.method == "POST" and form.is_valid():
         user_sign_up(
             request=request,

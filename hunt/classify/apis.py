@@ -6,7 +6,6 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -23,6 +22,10 @@ from hunt.classify.selectors import (
 )
 from hunt.classify.services import ClassificationError, classification_create
 from hunt.classify.talk import talk_url
+from hunt.classify.viewer_state import ViewerStateField
+from hunt.core.client import client_ip
+from hunt.core.pagination import BoundedLimitOffsetPagination, paginated
+from hunt.core.params import ascii_int
 from hunt.core.throttling import ScopedWriteRateThrottle
 from hunt.subjects.models import Subject
 
@@ -36,10 +39,6 @@ def _workflow(slug: str | None) -> Workflow:
     if workflow is None:
         raise Http404("no active workflow")
     return workflow
-
-
-def _client_ip(request: Request) -> str:
-    return str(request.META.get("REMOTE_ADDR", ""))
 
 
 class DenoisedOutput(serializers.Serializer):
@@ -93,13 +92,12 @@ class SubjectNextApi(APIView):
     )
     def get(self, request: Request) -> Response:
         workflow = _workflow(request.query_params.get("workflow"))
-        volunteer = volunteer_for_request(request._request)
-        assert volunteer is not None
-        exclude = request.query_params.get("exclude", "")
+        # Looking creates nobody: an anonymous volunteer is created by their first classification.
+        volunteer = volunteer_for_request(request._request, create=False)
         status_row = subject_next_for_volunteer(
             workflow=workflow,
             volunteer=volunteer,
-            exclude=int(exclude) if exclude.isdigit() else None,
+            exclude=ascii_int(request.query_params.get("exclude"), minimum=1),
         )
         if status_row is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
@@ -130,7 +128,7 @@ class ClassificationInput(serializers.Serializer):
     time_spent_ms = serializers.IntegerField(
         min_value=0, max_value=86_400_000, required=False, allow_null=True
     )
-    viewer_state = serializers.DictField(required=False, default=dict)
+    viewer_state = ViewerStateField(required=False, default=dict)
 
 
 class FeedbackOutput(serializers.Serializer):
@@ -184,7 +182,7 @@ class ClassificationCreateApi(APIView):
                 time_spent_ms=values.get("time_spent_ms"),
                 viewer_state=values["viewer_state"],
                 user_agent=request.META.get("HTTP_USER_AGENT", ""),
-                ip=_client_ip(request),
+                ip=client_ip(request),
             )
         except ClassificationError as error:
             return Response({"detail": error.message, "code": error.code}, status=error.status)
@@ -235,10 +233,12 @@ class MyClassificationsApi(APIView):
 
     permission_classes = (AllowAny,)
 
-    @extend_schema(responses=MyClassificationOutput(many=True))
+    @extend_schema(
+        responses=paginated(MyClassificationOutput), operation_id="classifications_mine_list"
+    )
     def get(self, request: Request) -> Response:
         volunteer = volunteer_for_request(request._request, create=False)
-        paginator = LimitOffsetPagination()
+        paginator = BoundedLimitOffsetPagination()
         rows = (
             classifications_of_volunteer(volunteer=volunteer)
             if volunteer is not None

@@ -15,8 +15,17 @@ def workflow_default() -> Workflow | None:
     return Workflow.objects.filter(active=True).order_by("pk").first()
 
 
-def volunteer_progress(*, workflow: Workflow, volunteer: Volunteer) -> VolunteerProgress:
-    progress, _ = VolunteerProgress.objects.get_or_create(volunteer=volunteer, workflow=workflow)
+def volunteer_progress(*, workflow: Workflow, volunteer: Volunteer | None) -> VolunteerProgress:
+    """The volunteer's walk through the workflow. Creates nothing: without a row (a volunteer who has not
+    classified here yet, or one not created yet) the walk starts at the top; the first classification
+    stores the row."""
+    progress = (
+        VolunteerProgress.objects.filter(volunteer=volunteer, workflow=workflow).first()
+        if volunteer is not None and volunteer.pk is not None
+        else None
+    )
+    if progress is None:
+        return VolunteerProgress(workflow=workflow, cursor_epoch=workflow.priority_epoch)
     if progress.cursor_epoch != workflow.priority_epoch:
         # Priorities were rewritten: walk again from the top (what was classified is still skipped).
         progress.cursor = progress.gold_cursor = -1.0
@@ -26,35 +35,45 @@ def volunteer_progress(*, workflow: Workflow, volunteer: Volunteer) -> Volunteer
 
 
 def _walk(
-    workflow: Workflow, volunteer: Volunteer, *, gold: bool, after: float, exclude: int | None
+    workflow: Workflow,
+    volunteer: Volunteer | None,
+    *,
+    gold: bool,
+    after: float,
+    exclude: int | None,
 ) -> SubjectStatus | None:
     """The first active subject past `after` in priority order that this volunteer has not classified.
 
     Served by the partial index (workflow, is_gold, priority) WHERE retired_at IS NULL; the NOT EXISTS is
     a lookup in the unique (volunteer, subject, workflow) index per candidate row, never a history scan.
     """
-    classified = Classification.objects.filter(
-        volunteer=volunteer, workflow=workflow, subject=OuterRef("subject")
-    )
     candidates = SubjectStatus.objects.filter(
         workflow=workflow, is_gold=gold, retired_at__isnull=True, priority__gt=after
-    ).filter(~Exists(classified))
+    )
+    if volunteer is not None:
+        classified = Classification.objects.filter(
+            volunteer=volunteer, workflow=workflow, subject=OuterRef("subject")
+        )
+        candidates = candidates.filter(~Exists(classified))
     if exclude is not None:
         candidates = candidates.exclude(subject_id=exclude)
     return candidates.order_by("priority").select_related("subject", "subject__subject_set").first()
 
 
 def subject_next_for_volunteer(
-    *, workflow: Workflow, volunteer: Volunteer, exclude: int | None = None
+    *, workflow: Workflow, volunteer: Volunteer | None, exclude: int | None = None
 ) -> SubjectStatus | None:
     """Never a subject this volunteer classified, never a retired one; gold injected on the schedule.
+
+    `volunteer` is None for a visitor who has not classified yet: their volunteer row is created by their
+    first classification, not by looking (a cookie-less GET writes nothing).
 
     `exclude` skips the subject on screen, so the page can preload the one after it. Reading changes
     nothing: the walk only advances when a classification is stored.
     """
     progress = volunteer_progress(workflow=workflow, volunteer=volunteer)
     want_gold = seeded_random(
-        workflow.seed, "gold", volunteer.pk, progress.seen_count
+        workflow.seed, "gold", volunteer.pk if volunteer is not None else 0, progress.seen_count
     ) < gold_share(workflow.gold_schedule, progress.seen_count)
     cursors = {True: progress.gold_cursor, False: progress.cursor}
     for gold in (want_gold, not want_gold):

@@ -51,6 +51,11 @@ class SubjectRetired(ClassificationError):
     code = "retired"
 
 
+class IdempotencyConflict(ClassificationError):
+    status = 409
+    code = "idempotency_conflict"
+
+
 @dataclass(frozen=True)
 class Feedback:
     expert_label: str
@@ -198,13 +203,13 @@ def classification_create(
             user_agent=user_agent[:300], ip_hash=_hash_ip(ip),
         )  # fmt: skip
     except SubjectRetired:
-        replay = _replay(idempotency_key, volunteer)
+        replay = _replay(idempotency_key, volunteer, subject_id, answer, redshift)
         if replay is not None:
             return replay
         raise
     except IntegrityError as error:
         name = _constraint(error)
-        replay = _replay(idempotency_key, volunteer)
+        replay = _replay(idempotency_key, volunteer, subject_id, answer, redshift)
         if replay is not None:
             return replay
         if name == "classification_idempotency_key":
@@ -216,12 +221,19 @@ def classification_create(
         raise
 
 
-def _replay(idempotency_key: uuid.UUID, volunteer: Volunteer) -> ClassificationResult | None:
+def _replay(
+    idempotency_key: uuid.UUID, volunteer: Volunteer, subject_id: int, answer: str, redshift: str
+) -> ClassificationResult | None:
     existing = Classification.objects.filter(idempotency_key=idempotency_key).first()
     if existing is None:
         return None
     if existing.volunteer_id != volunteer.pk:
         raise ClassificationError("this idempotency key belongs to another volunteer")
+    if (existing.subject_id, existing.answer, existing.redshift) != (subject_id, answer, redshift):
+        raise IdempotencyConflict(
+            "this idempotency key was already used for a different classification "
+            f"(subject {existing.subject_id}, answer {existing.answer!r}): send a new key"
+        )
     return ClassificationResult(classification=existing, created=False, feedback=None)
 
 

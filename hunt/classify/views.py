@@ -21,7 +21,7 @@ def classify(request: HttpRequest) -> HttpResponse:
     workflow = workflow_default()
     if workflow is None:
         return render(request, "core/classify.html")
-    volunteer_for_request(request)  # anonymous volunteers get their session identity now
+    # No volunteer is created by looking: the first classification creates an anonymous one.
     workflow_data = {
         "slug": workflow.slug,
         "name": workflow.name,

@@ -15,12 +15,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException, NotAuthenticated
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle, BaseThrottle, UserRateThrottle
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from hunt.accounts.models import Volunteer
@@ -46,15 +45,16 @@ from hunt.collect.services import (
     collection_update,
     favourite_set,
 )
-from hunt.core.throttling import ScopedWriteRateThrottle
+from hunt.core.pagination import BoundedLimitOffsetPagination, paginated
+from hunt.core.throttling import AnonThrottle, ScopedWriteRateThrottle, UserThrottle
 from hunt.subjects.models import Subject
 
 
 class _CollectThrottled:
     # The default per-user/anon rates still apply; the "collect" scope adds a tighter one for writes.
     throttle_classes: Sequence[type[BaseThrottle]] = (
-        AnonRateThrottle,
-        UserRateThrottle,
+        AnonThrottle,
+        UserThrottle,
         ScopedWriteRateThrottle,
     )
     throttle_scope = "collect"
@@ -146,7 +146,8 @@ class CollectionListCreateApi(_CollectThrottled, APIView):
                 "mine", OpenApiTypes.BOOL, description="Only the caller's own collections."
             )
         ],
-        responses=CollectionOutput(many=True),
+        responses=paginated(CollectionOutput),
+        operation_id="collections_list",
     )
     def get(self, request: Request) -> Response:
         viewer = _viewer(request)
@@ -158,7 +159,7 @@ class CollectionListCreateApi(_CollectThrottled, APIView):
             .annotate(item_count=Count("items"))
             .order_by("-updated_at", "-id")
         )
-        paginator = LimitOffsetPagination()
+        paginator = BoundedLimitOffsetPagination()
         page = paginator.paginate_queryset(queryset, request, view=self) or []
         data = [_collection_data(collection, viewer) for collection in page]
         return paginator.get_paginated_response(CollectionOutput(data, many=True).data)
@@ -252,10 +253,10 @@ class CollectionItemListCreateApi(_CollectThrottled, APIView):
 
     permission_classes = (IsAuthenticatedOrReadOnly,)
 
-    @extend_schema(responses=ItemOutput(many=True))
+    @extend_schema(responses=paginated(ItemOutput), operation_id="collections_items_list")
     def get(self, request: Request, key: uuid.UUID) -> Response:
         collection = collection_for_viewer(key=key, viewer=_viewer(request))
-        paginator = LimitOffsetPagination()
+        paginator = BoundedLimitOffsetPagination()
         page = paginator.paginate_queryset(collection_items(collection=collection), request, self)
         data = [_item_data(item) for item in page or []]
         return paginator.get_paginated_response(ItemOutput(data, many=True).data)

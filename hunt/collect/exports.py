@@ -6,13 +6,9 @@ import io
 from django.utils.text import slugify
 
 from hunt.collect.models import Collection, CollectionItem
+from hunt.core.spreadsheet import spreadsheet_safe
 
 COLUMNS = ("subject_id", "external_id", "subject_set", "ra_deg", "dec_deg", "added_at")
-
-
-def _text(value: str) -> str:
-    # Spreadsheets run cells that start with these as formulas; ids come from survey files we don't control.
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def _coordinate(value: float | None) -> str:
@@ -33,8 +29,8 @@ def collection_csv(collection: Collection) -> str:
         writer.writerow(
             (
                 subject.pk,
-                _text(subject.external_id),
-                _text(subject.subject_set.name),
+                spreadsheet_safe(subject.external_id),
+                spreadsheet_safe(subject.subject_set.name),
                 _coordinate(subject.ra),
                 _coordinate(subject.dec),
                 item.added_at.isoformat(),

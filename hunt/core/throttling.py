@@ -1,14 +1,54 @@
-"""Throttles shared by the APIs."""
+"""Throttles shared by the APIs, all keyed on `hunt.core.client.client_ip` for anonymous clients."""
 
-from rest_framework.request import Request
-from rest_framework.throttling import ScopedRateThrottle
-from rest_framework.views import APIView
+from typing import TYPE_CHECKING, Any, cast
+
+from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
+
+from hunt.core.client import client_ip
+
+# DRF imports this module while it loads its settings: no import of its views here.
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
 
 
-class ScopedWriteRateThrottle(ScopedRateThrottle):
+class _HonestIdent:
+    """DRF's `get_ident` would key on a client-chosen X-Forwarded-For; ours trusts configured proxies only."""
+
+    def get_ident(self, request: "Request") -> str:
+        return client_ip(request)
+
+
+class AnonThrottle(_HonestIdent, AnonRateThrottle):
+    pass
+
+
+class UserThrottle(_HonestIdent, UserRateThrottle):
+    pass
+
+
+class ScopedThrottle(_HonestIdent, ScopedRateThrottle):
+    pass
+
+
+class _Scope:
+    def __init__(self, scope: str) -> None:
+        self.throttle_scope = scope
+
+
+def scope_allowed(request: "HttpRequest", scope: str) -> bool:
+    """One more request in `scope` (settings: DEFAULT_THROTTLE_RATES) for an HTML view, counted like the API's.
+
+    DRF's throttle reads only request.user and request.META, which a Django request has too.
+    """
+    return ScopedThrottle().allow_request(cast(Any, request), cast(Any, _Scope(scope)))
+
+
+class ScopedWriteRateThrottle(ScopedThrottle):
     """A scoped rate for writes only: reading (and polling progress) stays cheap and unthrottled by scope."""
 
-    def allow_request(self, request: Request, view: APIView) -> bool:
+    def allow_request(self, request: "Request", view: "APIView") -> bool:
         if request.method in ("GET", "HEAD", "OPTIONS"):
             return True
         return super().allow_request(request, view)

@@ -18,12 +18,11 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from hunt.accounts.permissions import IsScientist
 from hunt.accounts.services import volunteer_for_request
-from hunt.core.throttling import ScopedWriteRateThrottle
+from hunt.core.throttling import ScopedThrottle, ScopedWriteRateThrottle
 from hunt.exports.filters import (
     ExportError,
     ExportFilters,
@@ -97,7 +96,7 @@ class ClassificationExportApi(ExportThrottleMixin, APIView):
     """Every classification matching the filters, streamed as CSV (flat or Panoptes layout)."""
 
     permission_classes = (IsScientist,)
-    throttle_classes = (ScopedRateThrottle,)
+    throttle_classes = (ScopedThrottle,)
     throttle_scope = "export"
     renderer_classes = (renderers.JSONRenderer, CSVRenderer)
 
@@ -111,7 +110,7 @@ class MyClassificationExportApi(ExportThrottleMixin, APIView):
     """The signed-in volunteer's own classifications, streamed as CSV (flat or Panoptes layout)."""
 
     permission_classes = (IsAuthenticated,)
-    throttle_classes = (ScopedRateThrottle,)
+    throttle_classes = (ScopedThrottle,)
     throttle_scope = "export"
     renderer_classes = (renderers.JSONRenderer, CSVRenderer)
 
@@ -129,7 +128,7 @@ class SubjectExportApi(ExportThrottleMixin, APIView):
     """The per-subject table as CSV, streamed (ECSV, FITS, VOTable and Parquet come from export jobs)."""
 
     permission_classes = (IsScientist,)
-    throttle_classes = (ScopedRateThrottle,)
+    throttle_classes = (ScopedThrottle,)
     throttle_scope = "export"
     renderer_classes = (renderers.JSONRenderer, CSVRenderer)
 
@@ -158,7 +157,7 @@ class SnapshotRowsApi(ExportThrottleMixin, APIView):
     """The snapshot's rows as CSV, streamed: the exact labels the model was trained on."""
 
     permission_classes = (IsScientist,)
-    throttle_classes = (ScopedRateThrottle,)
+    throttle_classes = (ScopedThrottle,)
     throttle_scope = "export"
     renderer_classes = (renderers.JSONRenderer, CSVRenderer)
 

@@ -17,6 +17,7 @@ from typing import Any
 from django.db.models import F, OuterRef, QuerySet, Subquery
 
 from hunt.classify.models import Classification, SubjectStatus
+from hunt.core.spreadsheet import spreadsheet_safe_sql
 from hunt.exports.streaming import RowsDone, copy_chunks, csv_chunks, uses_copy
 
 ANSWER_LABELS = {
@@ -90,11 +91,14 @@ def _bool(column: str) -> str:
     return f"CASE WHEN {column} THEN 'True' ELSE 'False' END"
 
 
-_USER_NAME = "COALESCE(q.c_user, 'not-logged-in-' || q.c_volunteer)"
+_USER_NAME = spreadsheet_safe_sql("COALESCE(q.c_user, 'not-logged-in-' || q.c_volunteer)")
+# Text that volunteers, admins or survey files chose: guarded as the Python path guards every text cell.
+_SAFE = spreadsheet_safe_sql
 
 _FLAT_SQL = f"""SELECT q.c_id AS classification_id, {_iso("q.c_created")} AS created_at,
- q.c_workflow_id AS workflow_id, q.c_workflow AS workflow, q.c_version AS workflow_version,
- q.c_subject AS subject_id, q.c_set AS subject_set, q.c_external AS external_id, q.c_ra AS ra,
+ q.c_workflow_id AS workflow_id, {_SAFE("q.c_workflow")} AS workflow, q.c_version AS workflow_version,
+ q.c_subject AS subject_id, {_SAFE("q.c_set")} AS subject_set, {_SAFE("q.c_external")} AS external_id,
+ q.c_ra AS ra,
  q.c_dec AS dec, q.c_volunteer AS volunteer_id, {_USER_NAME} AS user_name,
  CASE WHEN q.c_user IS NULL THEN 'False' ELSE 'True' END AS logged_in, q.c_ip AS user_ip,
  q.c_answer AS answer, q.c_redshift AS redshift,
@@ -102,12 +106,13 @@ _FLAT_SQL = f"""SELECT q.c_id AS classification_id, {_iso("q.c_created")} AS cre
       WHEN q.c_answer = 'cluster' AND q.c_redshift = 'high' THEN 'cluster_high_z'
       ELSE q.c_answer END AS label,
  {_bool("q.c_gold")} AS gold_standard, {_bool("q.c_feedback")} AS feedback_shown,
- q.c_time AS time_spent_ms, q.c_agent AS user_agent
+ q.c_time AS time_spent_ms, {_SAFE("q.c_agent")} AS user_agent
 FROM ({{inner}}) AS q"""
 
 _PANOPTES_SQL = f"""SELECT q.c_id AS classification_id, {_USER_NAME} AS user_name,
  CASE WHEN q.c_user IS NULL THEN NULL ELSE q.c_volunteer END AS user_id, q.c_ip AS user_ip,
- q.c_workflow_id AS workflow_id, q.c_workflow_name AS workflow_name, q.c_version AS workflow_version,
+ q.c_workflow_id AS workflow_id, {_SAFE("q.c_workflow_name")} AS workflow_name,
+ q.c_version AS workflow_version,
  to_char(q.c_created AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS "UTC"') AS created_at,
  {_bool("q.c_gold")} AS gold_standard, NULL::text AS expert,
  jsonb_build_object('source', 'cluster-hunt', 'live_project', true,

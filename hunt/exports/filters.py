@@ -7,6 +7,9 @@ from typing import Any
 
 from rest_framework import serializers
 
+from hunt.catalogues.models import ReferenceCatalogue
+from hunt.core.params import MAX_ID
+
 
 class ExportError(Exception):
     """An export that cannot be made as asked; the message says which option is wrong and why."""
@@ -57,6 +60,7 @@ class ExportFiltersInput(serializers.Serializer):
     since_id = serializers.IntegerField(
         required=False,
         min_value=0,
+        max_value=MAX_ID,
         help_text="Incremental: only rows whose id is greater (classification id; subject id for the "
         "subject table).",
     )
@@ -76,9 +80,16 @@ class ExportFiltersInput(serializers.Serializer):
     )
     catalogue = serializers.IntegerField(
         required=False,
+        min_value=1,
+        max_value=MAX_ID,
         help_text="Subject table: the reference catalogue (id) for the match columns; the closest "
         "match in any catalogue when left out.",
     )
+
+    def validate_catalogue(self, value: int) -> int:
+        if not ReferenceCatalogue.objects.filter(pk=value).exists():
+            raise serializers.ValidationError(f"no reference catalogue has id {value}")
+        return value
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         after, before = attrs.get("created_after"), attrs.get("created_before")

@@ -25,7 +25,11 @@ SNAPSHOT_FIELDS: tuple[Field, ...] = (
     Field("dec", "f8", "deg", "Declination (ICRS)"),
     Field("label", "str", description="Training class (one of the five Hunt classes)"),
     Field("source", "str", description="expert or crowd"),
-    Field("split", "str", description="train, validation or heldout (by sky region)"),
+    Field(
+        "split",
+        "str",
+        description="train or validation (by sky region; test regions are never in a snapshot)",
+    ),
     Field("votes", "i8", description="Volunteer classifications when frozen"),
     Field("agreement", "f8", description="Share of votes for the majority answer"),
     Field("cluster_fraction", "f8", description="Share of votes for 'cluster'"),

@@ -11,6 +11,8 @@ from typing import Any
 from django.db import connection
 from django.http import StreamingHttpResponse
 
+from hunt.core.spreadsheet import spreadsheet_safe_cell
+
 CHUNK_BYTES = 256 * 1024
 RowsDone = Callable[[int], None]
 
@@ -22,13 +24,16 @@ def csv_chunks(
     progress: RowsDone | None = None,
     chunk_bytes: int = CHUNK_BYTES,
 ) -> Iterator[bytes]:
-    """CSV (RFC 4180, "\\n" line ends, UTF-8) of `rows` under `header`, in chunks of about `chunk_bytes`."""
+    """CSV (RFC 4180, "\\n" line ends, UTF-8) of `rows` under `header`, in chunks of about `chunk_bytes`.
+
+    Every text cell goes through `spreadsheet_safe` (no cell can start a spreadsheet formula).
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
     done = 0
     for row in rows:
-        writer.writerow(row)
+        writer.writerow([spreadsheet_safe_cell(value) for value in row])
         done += 1
         if buffer.tell() >= chunk_bytes:
             yield buffer.getvalue().encode()

@@ -4,9 +4,15 @@ Every model is traceable: a ModelVersion points at the TrainingRun that made it,
 LabelSnapshot (rows + sha256) it learned from.
 """
 
+from typing import Any, cast
+
 from django.conf import settings
+from django.core.files.storage import Storage, default_storage, storages
+from django.core.signals import setting_changed
 from django.db import models
 from django.db.models import Q
+from django.dispatch import receiver
+from django.utils.functional import LazyObject, empty
 
 from hunt.classify.models import Workflow
 from hunt.subjects.models import Subject
@@ -128,9 +134,33 @@ class TrainingRun(models.Model):
         return min(100.0, 100.0 * done / (self.epochs * self.batches))
 
 
+class _ModelStorage(LazyObject):
+    """The private "models" storage (settings.STORAGES, outside the served media), else the default.
+
+    Lazy, and reset when settings.STORAGES changes (as Django's default_storage is), so the field never
+    holds on to a storage picked before the settings were final.
+    """
+
+    def _setup(self) -> None:
+        self._wrapped = storages["models"] if "models" in settings.STORAGES else default_storage
+
+
+_model_storage = _ModelStorage()
+
+
+def model_storage() -> Storage:
+    return cast(Storage, _model_storage)
+
+
+@receiver(setting_changed)
+def _model_storage_reset(*, setting: str, **kwargs: Any) -> None:
+    if setting == "STORAGES":
+        _model_storage._wrapped = empty  # type: ignore[assignment]
+
+
 class ModelVersion(models.Model):
     run = models.OneToOneField(TrainingRun, on_delete=models.PROTECT, related_name="model_version")
-    file = models.FileField(upload_to="models/", max_length=300)
+    file = models.FileField(upload_to="models/", storage=model_storage, max_length=300)
     snapshot_sha256 = models.CharField(max_length=64)
     code_version = models.CharField(max_length=300)
     seed = models.IntegerField()

@@ -1,10 +1,11 @@
 """The model page of the science dashboard: retrain button (admins), live progress, runs, versions."""
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
 
-from hunt.accounts.permissions import scientist_required
+from hunt.accounts.permissions import admin_required, scientist_required
 from hunt.evaluation.selectors import model_test_figures
+from hunt.learning.models import ModelVersion
 from hunt.learning.selectors import champion, model_versions, training_runs_recent
 
 
@@ -22,3 +23,19 @@ def training(request: HttpRequest) -> HttpResponse:
             "champion_test": model_test_figures(serving.pk) if serving else None,
         },
     )
+
+
+@admin_required
+def model_file(request: HttpRequest, pk: int) -> FileResponse:
+    """A model's weights, for admins only: the file lives in private storage that no URL serves."""
+    version = get_object_or_404(ModelVersion, pk=pk)
+    if not version.file or not version.file.storage.exists(version.file.name):
+        raise Http404("This model has no stored file.")
+    response = FileResponse(
+        version.file.open("rb"),
+        as_attachment=True,
+        filename=version.file.name.rsplit("/", 1)[-1],
+        content_type="application/octet-stream",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response

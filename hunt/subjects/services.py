@@ -104,7 +104,11 @@ def _job_update(job: IngestJob, **fields: Any) -> None:
 def ingest_job_fail(job: IngestJob, exc: BaseException, *, plan: IngestPlan | None = None) -> None:
     """Record why a job failed; drop the subject set it created if nothing landed in it."""
     expected = isinstance(exc, InputError | IngestError)
-    error = str(exc) if expected else f"{type(exc).__name__}: {exc}"
+    # Our own messages name the file and the problem, never its content; anything else may quote the
+    # file (or a secret beside it), so the job row gets its type only and the log gets the rest.
+    if not expected:
+        logger.error("ingest job %s failed", job.pk, exc_info=exc)
+    error = str(exc) if expected else f"{type(exc).__name__} (details in the worker log)"
     _job_update(job, status=IngestJob.Status.FAILED, error=error, finished_at=timezone.now())
     if plan is not None and plan.created_set and not plan.subject_set.subjects.exists():
         job.subject_set = None

@@ -14,13 +14,14 @@ from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import AllowAny, IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from hunt.accounts.permissions import IsAdmin
+from hunt.core.pagination import BoundedLimitOffsetPagination, paginated
+from hunt.core.params import ascii_int
 from hunt.core.throttling import ScopedWriteRateThrottle
 from hunt.subjects.models import Subject
 from hunt.talk import selectors
@@ -121,7 +122,7 @@ def _for_output(comments: QuerySet[Comment]) -> QuerySet[Comment]:
 
 
 def _paginated(request: Request, view: APIView, comments: QuerySet[Comment]) -> Response:
-    paginator = LimitOffsetPagination()
+    paginator = BoundedLimitOffsetPagination()
     page = paginator.paginate_queryset(_for_output(comments), request, view=view)
     assert page is not None
     return paginator.get_paginated_response([comment_output(c, request.user) for c in page])
@@ -204,14 +205,15 @@ class DiscussionListCreateApi(_WriteThrottled):
         parameters=[
             OpenApiParameter("board", str, description="Only this board's discussions (slug)."),
         ],
-        responses=DiscussionOutput(many=True),
+        responses=paginated(DiscussionOutput),
+        operation_id="talk_discussions_list",
     )
     def get(self, request: Request) -> Response:
         rows = Discussion.objects.filter(last_comment_at__isnull=False).select_related("board")
         board = request.query_params.get("board")
         if board:
             rows = rows.filter(board__slug=board)
-        paginator = LimitOffsetPagination()
+        paginator = BoundedLimitOffsetPagination()
         page = paginator.paginate_queryset(rows.order_by("-last_comment_at", "-id"), request, self)
         return paginator.get_paginated_response(DiscussionOutput(page, many=True).data)
 
@@ -237,7 +239,9 @@ class DiscussionListCreateApi(_WriteThrottled):
 class DiscussionCommentsApi(_WriteThrottled):
     """A discussion's comments, oldest first; post one."""
 
-    @extend_schema(responses=CommentOutput(many=True))
+    @extend_schema(
+        responses=paginated(CommentOutput), operation_id="talk_discussions_comments_list"
+    )
     def get(self, request: Request, pk: int) -> Response:
         discussion = get_object_or_404(Discussion, pk=pk)
         return _paginated(request, self, selectors.comments_of_discussion(discussion=discussion))
@@ -254,7 +258,7 @@ class DiscussionCommentsApi(_WriteThrottled):
 class SubjectCommentsApi(_WriteThrottled):
     """A subject's discussion, oldest first; posting the first comment starts it."""
 
-    @extend_schema(responses=CommentOutput(many=True))
+    @extend_schema(responses=paginated(CommentOutput), operation_id="talk_subjects_comments_list")
     def get(self, request: Request, pk: int) -> Response:
         subject = get_object_or_404(Subject, pk=pk)
         discussion = Discussion.objects.filter(subject=subject).first()
@@ -412,8 +416,8 @@ class TrendingTagsApi(APIView):
     def get(self, request: Request) -> Response:
         from django.urls import reverse
 
-        days_text = request.query_params.get("days", "")
-        days = min(int(days_text), 3650) if days_text.isdigit() and int(days_text) > 0 else None
+        days = ascii_int(request.query_params.get("days"), minimum=1)
+        days = min(days, 3650) if days else None
         rows = selectors.tags_trending(days=days or selectors.TRENDING_DAYS)
         return Response(
             [
@@ -428,7 +432,7 @@ class TagCommentsApi(APIView):
 
     permission_classes = (AllowAny,)
 
-    @extend_schema(responses=CommentOutput(many=True))
+    @extend_schema(responses=paginated(CommentOutput), operation_id="talk_tags_comments_list")
     def get(self, request: Request, name: str) -> Response:
         tag = get_object_or_404(Tag, name=name.lower())
         return _paginated(request, self, selectors.comments_with_tag(tag=tag))

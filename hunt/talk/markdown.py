@@ -16,10 +16,12 @@ change after moderation; it becomes a plain link (http/https only) with its alt 
 the tag's page and the user's page; an @name that is no user stays plain text.
 """
 
+import posixpath
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
 import nh3
 from django.conf import settings
@@ -82,11 +84,25 @@ def link_allowed(url: str) -> bool:
 
 
 def image_allowed(src: str) -> bool:
-    """Only our own media and static files: a site-relative path under MEDIA_URL or STATIC_URL."""
-    if src.startswith("//") or _scheme(src) is not None or "\\" in src:
+    """Only our own media and static files: a site-relative path under MEDIA_URL or STATIC_URL.
+
+    Judged on the path as the browser will request it: percent-decoded and with dot segments resolved, so
+    `/media/../talk/mentions/` (a page that changes state when fetched) is not "under /media/". No query
+    string or fragment either: a media file needs none.
+    """
+    if src.startswith("//") or _scheme(src) is not None or "\\" in src or "?" in src or "#" in src:
         return False
+    decoded = unquote(src)
+    if "\\" in decoded or any(ch < " " for ch in decoded):
+        return False
+    path = posixpath.normpath(decoded)
+    if decoded.endswith("/") and not path.endswith("/"):
+        path += "/"
     prefixes = [str(settings.MEDIA_URL), str(settings.STATIC_URL)]
-    return any(prefix.startswith("/") and src.startswith(prefix) for prefix in prefixes)
+    return any(
+        prefix.startswith("/") and src.startswith(prefix) and path.startswith(prefix)
+        for prefix in prefixes
+    )
 
 
 def _shift_headings(state: Any) -> None:

@@ -130,7 +130,8 @@ class Comment(models.Model):
         return f"Comment {self.pk} by {self.author_id}"
 
     def get_absolute_url(self) -> str:
-        return f"{self.discussion.get_absolute_url()}#comment-{self.pk}"
+        # Threads are paginated: `?comment=` opens the page that holds this comment.
+        return f"{self.discussion.get_absolute_url()}?comment={self.pk}#comment-{self.pk}"
 
     @property
     def is_hidden(self) -> bool:

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from hunt.accounts.roles import is_admin
 from hunt.subjects.models import Subject
-from hunt.talk.markdown import Rendered, render
+from hunt.talk.markdown import HASHTAG_RE, MENTION_RE, Rendered, render
 from hunt.talk.models import (
     BODY_MAX_LENGTH,
     TITLE_MAX_LENGTH,
@@ -51,6 +51,12 @@ def _require_account(user: Actor) -> User:
     return user
 
 
+# A comment with 1,600 #tags took 3 s and created 1,600 tags; a real one needs a handful.
+MAX_TAGS = 10
+MAX_MENTIONS = 10
+_TOO_MANY = f"A comment can have at most {MAX_TAGS} #tags and {MAX_MENTIONS} @mentions."
+
+
 def _clean_body(body: str) -> str:
     body = body.strip()
     if not body:
@@ -79,7 +85,16 @@ def _resolve_users(names: set[str]) -> dict[str, str]:
 
 
 def _render(body: str) -> Rendered:
-    return render(body, resolve_users=_resolve_users)
+    # A cheap upper bound first (raw text, code blocks included), so 1,600 #tags cost no rendering at all.
+    if (
+        len(set(HASHTAG_RE.findall(body))) > 4 * MAX_TAGS
+        or len(MENTION_RE.findall(body)) > 4 * MAX_MENTIONS
+    ):
+        raise TalkError(_TOO_MANY, 400, "too_many_tags")
+    rendered = render(body, resolve_users=_resolve_users)
+    if len(rendered.tags) > MAX_TAGS or len(rendered.mentions) > MAX_MENTIONS:
+        raise TalkError(_TOO_MANY, 400, "too_many_tags")
+    return rendered
 
 
 def _sync_tags_and_mentions(comment: Comment, rendered: Rendered, *, author_id: int) -> None:

@@ -8,7 +8,8 @@ switching door.
 from typing import Any, cast
 
 from django.http import HttpRequest
-from rest_framework.throttling import ScopedRateThrottle
+
+from hunt.core.throttling import ScopedThrottle
 
 COMMENT_SCOPE = "comment"
 
@@ -19,4 +20,4 @@ class _CommentScope:
 
 def comment_post_allowed(request: HttpRequest) -> bool:
     # DRF's throttle reads only request.user and request.META, which a Django request has too.
-    return ScopedRateThrottle().allow_request(cast(Any, request), cast(Any, _CommentScope()))
+    return ScopedThrottle().allow_request(cast(Any, request), cast(Any, _CommentScope()))

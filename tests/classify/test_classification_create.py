@@ -10,6 +10,7 @@ from hunt.classify.models import Classification, SubjectStatus, VolunteerProgres
 from hunt.classify.services import (
     AlreadyClassified,
     ClassificationError,
+    IdempotencyConflict,
     SubjectRetired,
     UnknownSubject,
     classification_create,
@@ -67,7 +68,10 @@ def test_replaying_the_same_key_returns_the_original_and_changes_nothing(
     key = uuid.uuid4()
     subject_id = _first_subject(workflow)
     first = _classify(workflow, volunteer, subject_id, key=key)
-    again = _classify(workflow, volunteer, subject_id, "galaxy", key=key)
+    again = _classify(workflow, volunteer, subject_id, key=key)
+    # The same key with another answer is not a retry (issue 17, A17): refused, nothing changes.
+    with pytest.raises(IdempotencyConflict):
+        _classify(workflow, volunteer, subject_id, "galaxy", key=key)
 
     assert not again.created
     assert again.classification.pk == first.classification.pk

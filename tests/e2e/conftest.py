@@ -69,7 +69,8 @@ def survey_workflow(tmp_path: Path) -> Callable[[int], Workflow]:
         ingest_run(
             kind=SubjectSet.Kind.CANDIDATE_FITS,
             source=build_candidate_folder(tmp_path / "candidates", count),
-            options={"set_name": "E2E survey"},
+            # Not gold: the volunteer's flow here has no feedback pauses (tests that want gold make it so).
+            options={"set_name": "E2E survey", "evaluation_only": True},
             workers=1,
         )
         return workflow

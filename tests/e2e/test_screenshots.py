@@ -38,7 +38,6 @@ def _workflow(kind: str, source: Path, **options: Any) -> Workflow:
         slug="hunt",
         defaults={
             "name": "The Hunt",
-            "gold_label_sources": [],
             "retirement_rules": [],
             "active": True,
         },

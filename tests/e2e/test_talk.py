@@ -63,7 +63,10 @@ def test_done_and_talk_a_hashtag_comment_its_tag_page_then_a_new_collection(
     expect(tagged).to_contain_text("Two blobs touching")
     # From the tag page back to the subject's discussion.
     tagged.get_by_role("link", name=f"Subject {subject_id}").click()
-    page.wait_for_url(f"{live_server.url}/talk/subjects/{subject_id}/#comment-{stored.pk}")
+    # Comment links name the comment, so a long (paginated) thread opens on the page that holds it.
+    page.wait_for_url(
+        f"{live_server.url}/talk/subjects/{subject_id}/?comment={stored.pk}#comment-{stored.pk}"
+    )
 
     # From the discussion, into a new collection, which Collect then lists with the subject.
     page.locator(".collect-menu summary").click()

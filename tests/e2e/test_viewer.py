@@ -12,7 +12,8 @@ from astropy.io import fits
 from playwright.sync_api import Page, ViewportSize, expect
 
 from hunt.classify.models import SubjectStatus, Workflow
-from hunt.subjects.models import Cutout, Subject
+from hunt.subjects.labels import TruthRole
+from hunt.subjects.models import Cutout, ExpertLabel, Subject
 from tests.e2e.pages import open_classifier
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -271,9 +272,8 @@ def test_on_a_phone_the_answers_sit_under_the_first_image_and_side_by_side_is_a_
 def test_gold_feedback_appears_on_its_own_subject_until_the_volunteer_moves_on(
     page: Page, live_server: Any, workflow: Workflow
 ) -> None:
-    Workflow.objects.filter(pk=workflow.pk).update(
-        gold_label_sources=["experts"], hidden_gold_share=0.0
-    )
+    Workflow.objects.filter(pk=workflow.pk).update(hidden_gold_share=0.0)
+    ExpertLabel.objects.update(role=TruthRole.GOLD)
     SubjectStatus.objects.filter(workflow=workflow).update(is_gold=True)
     page.set_viewport_size(DESKTOP)
     first = open_classifier(page, live_server)
@@ -294,6 +294,7 @@ def test_field_guide_examples_are_drawn_like_the_viewer_and_say_how_high_z_diffe
     page: Page, live_server: Any, workflow: Workflow
 ) -> None:
     Workflow.objects.filter(pk=workflow.pk).update(ask_redshift=True)
+    ExpertLabel.objects.update(role=TruthRole.GOLD)  # the field guide shows gold subjects only
     page.set_viewport_size(DESKTOP)
     open_classifier(page, live_server)
     page.get_by_role("button", name="Need help?").click()
