@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
+import numpy.typing as npt
 
 TRAIN, VALIDATION, TEST, GUARD = "train", "validation", "test", "guard"
 SPLITS = (TRAIN, VALIDATION, TEST, GUARD)
@@ -125,34 +126,45 @@ def assign_splits(
             out[i] = key_split(keys[i])
     if not positioned:
         return out
-    # Imported here: Django's models import this module for SPLITS, and web processes need no astropy.
-    from astropy import units as u
-    from astropy.coordinates import SkyCoord
-
     m = len(existing_split)
     all_ra = np.asarray([*existing_ra, *(ra[i] for i in positioned)], dtype=np.float64)
     all_dec = np.asarray([*existing_dec, *(dec[i] for i in positioned)], dtype=np.float64)
-    coords = SkyCoord(ra=all_ra * u.deg, dec=all_dec * u.deg)
-    first, second, _, _ = coords.search_around_sky(coords, REPEAT_RADIUS_ARCSEC * u.arcsec)
-    # Union-find over the pairs: the root is the lowest index, so a stored subject roots its group.
-    parent = list(range(len(all_ra)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for a, b in zip(first.tolist(), second.tolist(), strict=True):
-        ra_, rb = root(a), root(b)
-        if ra_ != rb:
-            parent[max(ra_, rb)] = min(ra_, rb)
+    roots = repeat_groups(all_ra, all_dec)
     group_split: dict[int, str] = {}
     for k, i in enumerate(positioned):
-        r = root(m + k)
+        r = int(roots[m + k])
         if r not in group_split:
             group_split[r] = (
                 existing_split[r] if r < m else position_split(float(all_ra[r]), float(all_dec[r]))
             )
         out[i] = group_split[r]
     return out
+
+
+def repeat_groups(ra: npt.ArrayLike, dec: npt.ArrayLike) -> npt.NDArray[np.int64]:
+    """Per position, the index of the first position of its repeat group (friends-of-friends within
+    REPEAT_RADIUS_ARCSEC): one source observed several times shares one group."""
+    # Imported here: Django's models import this module for SPLITS, and web processes need no astropy.
+    from astropy import units as u
+    from astropy.coordinates import SkyCoord
+
+    ra_arr, dec_arr = np.asarray(ra, dtype=np.float64), np.asarray(dec, dtype=np.float64)
+    n = ra_arr.size
+    parent = np.arange(n, dtype=np.int64)
+    if n == 0:
+        return parent
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = int(parent[i])
+        return i
+
+    coords = SkyCoord(ra=ra_arr * u.deg, dec=dec_arr * u.deg)
+    first, second, _, _ = coords.search_around_sky(coords, REPEAT_RADIUS_ARCSEC * u.arcsec)
+    # Union-find over the pairs; the root is the lowest index, so the first member roots its group.
+    for a, b in zip(first.tolist(), second.tolist(), strict=True):
+        ra_, rb = root(a), root(b)
+        if ra_ != rb:
+            parent[max(ra_, rb)] = min(ra_, rb)
+    return np.asarray([root(i) for i in range(n)], dtype=np.int64)
