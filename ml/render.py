@@ -15,18 +15,10 @@ re-stretches the raw viewer array itself (x is the interval-normalised value, cl
 Non-finite pixels (NaN, inf: detector gaps, masked areas) render black. When an interval collapses
 (zscale on a sparse X-ray image can return vmin == vmax) the finite min/max is used instead.
 
-CNN input convention (``cnn_input``): a float32 array of shape (4, size, size) in display
-orientation with channels :data:`CNN_CHANNELS`:
-
-* ``xray``: the whole X-ray cutout, stretched exactly as the volunteers' default view (asinh over
-  zscale limits, so values lie in [0, 1]) and box-resampled to ``size``;
-* ``xray_centre``: the central half of the same stretched X-ray image (a quarter of its area),
-  resampled to ``size``, i.e. at twice the sampling of ``xray``. A 128-pixel XMM cutout at 3.2"
-  per pixel is halved to 6.4" in ``xray``, about the PSF's FWHM, which is where a faint distant
-  cluster stops looking different from a point source; here the candidate keeps its native pixels;
-* ``optical``: the optical band, stretched and resampled like ``xray``;
-* ``optical_present``: all 1 when an optical image exists and all 0 when it does not (real XMM
-  subjects have none; their optical channel is then all 0 too).
+CNN input (``cnn_input``, re-exported from :mod:`ml.cnn`): the network does *not* read these
+display stretches, whose limits adapt to each image; it reads the same pixels in physical units
+(one angular field and pixel scale for every survey, X-ray as significance over the local
+background, a coverage mask and an optical-present mask). See ``ml/cnn.py`` and ``docs/model.md``.
 
 A model records :data:`PREPROCESSING_VERSION`, so a change here can't silently mismatch the weights
 it was trained with.
@@ -53,13 +45,12 @@ from astropy.visualization import (
 )
 from PIL import Image
 
+# The CNN's input lives in ml.cnn; these names stay importable from here.
+from ml.cnn import CNN_CHANNELS as CNN_CHANNELS
+from ml.cnn import PREPROCESSING_VERSION as PREPROCESSING_VERSION
+from ml.cnn import cnn_input as cnn_input
 from ml.denoise import denoise as denoise_image
 
-CNN_CHANNELS = ("xray", "xray_centre", "optical", "optical_present")
-PREPROCESSING_VERSION = (
-    "render-v2:asinh(a=0.1)/zscale(n=1000,c=0.25)/box-resample/top-row-first/centre=half/"
-    "xray,xray_centre,optical,optical_present"
-)
 DEFAULT_STRETCH = "asinh"
 DEFAULT_INTERVAL = "zscale"
 
@@ -315,43 +306,6 @@ def render_composite(
     return _composite_from_units(ux, uo, size)
 
 
-def _centre_half(unit: np.ndarray) -> np.ndarray:
-    """The central half of an image along each axis (at least one pixel)."""
-    rows, cols = unit.shape
-    top, left = rows // 4, cols // 4
-    return unit[top : top + max(1, rows // 2), left : left + max(1, cols // 2)]
-
-
-def _cnn_from_units(xray: np.ndarray, optical: np.ndarray | None, size: int) -> np.ndarray:
-    out = np.zeros((len(CNN_CHANNELS), size, size), dtype=np.float32)
-    out[CNN_CHANNELS.index("xray")] = _resample_unit(xray, (size, size))[::-1]
-    out[CNN_CHANNELS.index("xray_centre")] = _resample_unit(_centre_half(xray), (size, size))[::-1]
-    if optical is not None:
-        out[CNN_CHANNELS.index("optical")] = _resample_unit(optical, (size, size))[::-1]
-        out[CNN_CHANNELS.index("optical_present")] = 1.0
-    return out
-
-
-def cnn_input(bands: Mapping[str, np.ndarray | None], *, size: int = 64) -> np.ndarray:
-    """CNN input of shape (4, size, size), float32 in [0, 1]; see the module docstring.
-
-    ``bands`` maps ``xray`` (required) and ``optical`` (optional, may be None) to 2-D arrays in
-    FITS order; names are case-insensitive (``XRAY`` as in the FITS files works). Other names are
-    an error, so that a misspelt band can't silently become "no optical image".
-    """
-    lowered = {name.lower(): image for name, image in bands.items()}
-    unknown = set(lowered) - {"xray", "optical"}
-    if unknown:
-        raise ValueError(f"unknown band(s) {sorted(unknown)}; expected 'xray' and 'optical'")
-    xray = lowered.get("xray")
-    if xray is None:
-        raise ValueError("the xray band is required")
-    optical = lowered.get("optical")
-    return _cnn_from_units(
-        stretch_to_unit(xray), None if optical is None else stretch_to_unit(optical), size
-    )
-
-
 def encode_jpeg(img: Image.Image, quality: int = 90) -> bytes:
     """JPEG bytes (about 1 ms for a 356x356 image): the format for previews and thumbnails."""
     buffer = io.BytesIO()
@@ -374,7 +328,7 @@ class RenderedCandidate:
     viewer: dict[str, ViewerArray]
     previews: dict[str, bytes]  # JPEG at native size, per band
     thumbnail: bytes  # JPEG colour composite
-    cnn: np.ndarray | None  # (4, cnn_size, cnn_size) float32; None when not asked for
+    cnn: np.ndarray | None  # (len(CNN_CHANNELS), cnn_size, cnn_size) float32; None if not asked
     # The X-ray band denoised for display only (ml.denoise), quantised like the viewer arrays.
     denoised: ViewerArray | None = None
 
@@ -387,12 +341,15 @@ def render_candidate(
     cnn_size: int | None = 64,
     quality: int = 90,
     denoise: bool = True,
+    xray_pixel_arcsec: float | None = None,
+    optical_pixel_arcsec: float | None = None,
 ) -> RenderedCandidate:
     """Viewer arrays, previews, thumbnail and CNN input, computing each band's stretch only once.
 
     ``cnn_size=None`` skips the CNN input (ingestion stores the viewer arrays, from which training
     recomputes it, and need not ship 48 kB per candidate between processes). ``denoise`` adds the
-    X-ray band's denoised viewer array (a visual aid, never CNN input).
+    X-ray band's denoised viewer array (a visual aid, never CNN input). The pixel scales feed the CNN
+    input only (see :func:`ml.cnn.cnn_input`).
     """
     bands = {"xray": xray} if optical is None else {"xray": xray, "optical": optical}
     viewer: dict[str, ViewerArray] = {}
@@ -406,7 +363,14 @@ def render_candidate(
         previews[name] = encode_jpeg(_grey_image(units[name]), quality)
     optical_unit = units.get("optical")
     thumbnail = encode_jpeg(_composite_from_units(units["xray"], optical_unit, thumb_size), quality)
-    cnn = None if cnn_size is None else _cnn_from_units(units["xray"], optical_unit, cnn_size)
+    cnn = None
+    if cnn_size is not None:
+        cnn = cnn_input(
+            bands,
+            size=cnn_size,
+            xray_pixel_arcsec=xray_pixel_arcsec,
+            optical_pixel_arcsec=optical_pixel_arcsec,
+        )
     denoised = None
     if denoise:
         denoised = encode_viewer_array(denoise_image(np.asarray(xray, dtype=np.float32)))

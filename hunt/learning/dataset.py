@@ -1,4 +1,5 @@
-"""CNN inputs for subjects, made from the stored viewer arrays through the same path volunteers see."""
+"""CNN inputs for subjects, made from the stored viewer arrays (raw pixels) and each cutout's stored pixel
+scale, through `ml.render.cnn_input` (physical units: one field of view and pixel scale for every survey)."""
 
 from collections.abc import Iterable, Sequence
 
@@ -18,17 +19,22 @@ def subject_images(subject_ids: Sequence[int], *, size: int = CNN_SIZE) -> np.nd
     subject without any cutout cannot be shown to the CNN and raises ValueError.
     """
     bands: dict[int, dict[str, np.ndarray]] = {pk: {} for pk in subject_ids}
+    scales: dict[int, dict[str, float | None]] = {pk: {} for pk in subject_ids}
     for cutout in _cutouts(subject_ids):
         with default_storage.open(cutout.data_file.name) as handle:
             bands[cutout.subject_id][cutout.band] = decode_viewer_array(
                 handle.read(), cutout.viewer_meta
             )
+        scales[cutout.subject_id][cutout.band] = cutout.pixel_scale_arcsec
     images = np.empty((len(subject_ids), len(CNN_CHANNELS), size, size), dtype=np.float32)
     for index, pk in enumerate(subject_ids):
         if "xray" not in bands[pk]:
             raise ValueError(f"subject {pk} has no X-ray cutout")
         images[index] = cnn_input(
-            {"xray": bands[pk]["xray"], "optical": bands[pk].get("optical")}, size=size
+            {"xray": bands[pk]["xray"], "optical": bands[pk].get("optical")},
+            size=size,
+            xray_pixel_arcsec=scales[pk].get("xray"),
+            optical_pixel_arcsec=scales[pk].get("optical"),
         )
     return images
 
@@ -36,5 +42,5 @@ def subject_images(subject_ids: Sequence[int], *, size: int = CNN_SIZE) -> np.nd
 def _cutouts(subject_ids: Sequence[int]) -> Iterable[Cutout]:
     for start in range(0, len(subject_ids), 2000):
         yield from Cutout.objects.filter(subject_id__in=subject_ids[start : start + 2000]).only(
-            "subject_id", "band", "data_file", "viewer_meta"
+            "subject_id", "band", "data_file", "viewer_meta", "pixel_scale_arcsec"
         )

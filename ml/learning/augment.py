@@ -11,7 +11,11 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from ml.render import CNN_CHANNELS
+
 N_DIHEDRAL = 8
+_OPTICAL = CNN_CHANNELS.index("optical")
+_OPTICAL_PRESENT = CNN_CHANNELS.index("optical_present")
 
 
 def dihedral(images: torch.Tensor, k: int) -> torch.Tensor:
@@ -35,4 +39,26 @@ def random_dihedral(images: torch.Tensor, rng: np.random.Generator) -> torch.Ten
         if idx.size:
             index = torch.from_numpy(idx)
             out[index] = dihedral(images[index], k)
+    return out
+
+
+def drop_optical_band(images: torch.Tensor, rng: np.random.Generator, rate: float) -> torch.Tensor:
+    """Modality dropout: each image with an optical band loses it with probability ``rate``.
+
+    The optical channel and its ``optical_present`` mask go to 0 together, exactly what
+    ``cnn_input`` produces for a subject without an optical image. The draw is independent of the
+    class, so every class is seen without its optical band about equally often. Returns a new
+    tensor only when something was dropped.
+    """
+    draws = rng.random(images.shape[0])
+    if rate <= 0 or images.shape[1] <= _OPTICAL_PRESENT:
+        return images
+    present = images[:, _OPTICAL_PRESENT].flatten(1).amax(dim=1).numpy() > 0.5
+    chosen = np.flatnonzero(present & (draws < rate))
+    if not chosen.size:
+        return images
+    out = images.clone()
+    index = torch.from_numpy(chosen)
+    out[index, _OPTICAL] = 0.0
+    out[index, _OPTICAL_PRESENT] = 0.0
     return out

@@ -76,6 +76,32 @@ def fit_temperature(
     return float(np.clip(1.0 / result.x, MIN_TEMPERATURE, MAX_TEMPERATURE))
 
 
+def fit_platt(
+    logits: np.ndarray, labels: np.ndarray, weights: np.ndarray | None = None
+) -> tuple[float, float]:
+    """(scale, offset) minimising the NLL of sigmoid(scale * logit + offset) (Platt 1999).
+
+    Temperature scaling with an offset: for calibrating one domain (a survey the model was not
+    trained on), whose prior or background can shift every logit, which a temperature alone
+    cannot undo. Ranking is unchanged for a positive scale.
+    """
+    from scipy.optimize import minimize
+
+    z, y = _check(logits, labels)
+    w = _weights(weights, z.size)
+
+    def nll(theta: np.ndarray) -> float:
+        scaled = theta[0] * z + theta[1]
+        return float(
+            np.sum(w * -(y * log_expit(scaled) + (1.0 - y) * log_expit(-scaled))) / w.sum()
+        )
+
+    start = np.array([1.0 / fit_temperature(z, y, w), 0.0])
+    result = minimize(nll, start, method="Nelder-Mead", options={"xatol": 1e-6, "fatol": 1e-9})
+    scale = float(np.clip(result.x[0], 1.0 / MAX_TEMPERATURE, 1.0 / MIN_TEMPERATURE))
+    return scale, float(result.x[1])
+
+
 def apply_temperature(logits: np.ndarray, temperature: float) -> np.ndarray:
     """Calibrated probabilities sigmoid(logits / T)."""
     if not temperature > 0:

@@ -27,6 +27,11 @@ class TrainConfig:
     val_fraction: float = 0.15
     # Random flip/rotation per image per epoch (the eight symmetries of the square).
     augment: bool = True
+    # Modality dropout: the share of training images that have an optical band which, each
+    # epoch, are shown without it (optical channel and its mask at 0), drawn independently of
+    # the class, so "no optical image" is never evidence for any class (real XMM subjects have
+    # none). 0 turns it off.
+    optical_dropout: float = 0.35
     # Balanced weights for the 5-class term (see ml.learning.losses for why not the binary one).
     class_weighting: bool = True
     # Extra weight on positive (cluster) images in the binary term: None for none, a number, or
@@ -48,6 +53,8 @@ class TrainConfig:
     def __post_init__(self) -> None:
         if self.max_epochs < 1 or self.patience < 1 or self.batch_size < 1:
             raise ValueError("max_epochs, patience and batch_size must be positive")
+        if not 0.0 <= self.optical_dropout <= 1.0:
+            raise ValueError(f"optical_dropout must lie in [0, 1], got {self.optical_dropout}")
         if not 0.0 < self.val_fraction < 1.0:
             raise ValueError(f"val_fraction must lie in (0, 1), got {self.val_fraction}")
         if self.learning_rate <= 0 or self.weight_decay < 0:

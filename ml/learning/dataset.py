@@ -1,8 +1,8 @@
 """Training data from the survey simulator, and simulated crowd labels, for tests and benchmarks.
 
-Images go through ``ml.render.cnn_input``, the function behind ``render_candidate(...).cnn``, so the
-CNN sees exactly the stretch and orientation volunteers see (the rendering's viewer arrays and
-JPEG previews are skipped: they cost time and the CNN never reads them).
+Images go through ``ml.render.cnn_input`` (``ml.cnn``), the function behind
+``render_candidate(...).cnn``, with each candidate's own pixel scales, as a served subject is
+rendered (the viewer arrays and JPEG previews are skipped: the CNN never reads them).
 """
 
 from __future__ import annotations
@@ -43,16 +43,26 @@ def _render_range(
     cnn_size: int,
     params: SimulationParams,
     drop_optical: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
+    with_exposure: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, list[dict[str, Any]]]:
     images = np.empty((len(classes), len(CNN_CHANNELS), cnn_size, cnn_size), np.float32)
     redshift = np.full(len(classes), np.nan)
-    for offset, (cls, drop) in enumerate(zip(classes, drop_optical, strict=True)):
+    settings: list[dict[str, Any]] = []
+    rows = zip(classes, drop_optical, with_exposure, strict=True)
+    for offset, (cls, drop, exposure) in enumerate(rows):
         cand = simulate_candidate(candidate_rng(seed, start + offset), cls, params)
         optical = None if drop or cand.optical.size == 0 else cand.optical
-        images[offset] = cnn_input({"xray": cand.xray, "optical": optical}, size=cnn_size)
+        images[offset] = cnn_input(
+            {"xray": cand.xray, "optical": optical},
+            size=cnn_size,
+            xray_pixel_arcsec=cand.xray_pixel_arcsec,
+            optical_pixel_arcsec=cand.optical_pixel_arcsec,
+            exposure=cand.exposure if exposure else None,
+        )
         if cand.truth.redshift is not None:
             redshift[offset] = cand.truth.redshift
-    return images, redshift
+        settings.append({**cand.settings, "morphology": cand.truth.morphology})
+    return images, redshift, settings
 
 
 def simulated_dataset(
@@ -63,14 +73,18 @@ def simulated_dataset(
     optical_missing_fraction: float = 0.0,
     params: SimulationParams | None = None,
     workers: int = 1,
+    exposure_map_fraction: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
     """(images (size, 4, S, S) float32, labels5 (size,) int64, meta) for survey ``seed``.
 
     Candidate ``i`` is the survey's candidate ``i`` (same class and random stream as
     ``simulate_survey``), whatever ``workers`` is. ``optical_missing_fraction`` renders that share
-    of candidates (a seeded choice) without their optical image, as for real XMM subjects.
-    ``meta`` holds ``classes``, ``redshift`` (NaN for non-clusters), ``optical_present``, the
-    simulator and preprocessing versions and the arguments.
+    of candidates (a seeded choice) without their optical image, as for real XMM subjects;
+    ``exposure_map_fraction`` renders that share with their exposure map (served subjects have
+    none, so the default is 0). ``params`` with a ``domain`` gives a domain-randomised set.
+    ``meta`` holds ``classes``, ``redshift`` (NaN for non-clusters), ``optical_present``,
+    ``settings`` (per candidate: its drawn settings and morphology), the simulator and
+    preprocessing versions and the arguments.
     """
     if size < 1 or cnn_size < 1 or workers < 1:
         raise ValueError("size, cnn_size and workers must be positive")
@@ -79,16 +93,21 @@ def simulated_dataset(
     params = params or SimulationParams()
     classes = plan_classes(size, seed)
     drop = np.random.default_rng([seed, 7]).random(size) < optical_missing_fraction
-    chunks = [(s, classes[s : s + _CHUNK], drop[s : s + _CHUNK]) for s in range(0, size, _CHUNK)]
+    expo = np.random.default_rng([seed, 8]).random(size) < exposure_map_fraction
+    chunks = [
+        (s, classes[s : s + _CHUNK], drop[s : s + _CHUNK], expo[s : s + _CHUNK])
+        for s in range(0, size, _CHUNK)
+    ]
     if workers == 1 or len(chunks) == 1:
-        parts = [_render_range(seed, s, c, cnn_size, params, d) for s, c, d in chunks]
+        parts = [_render_range(seed, s, c, cnn_size, params, d, e) for s, c, d, e in chunks]
     else:
         # spawn, not fork: the parent has usually imported torch, whose OpenMP pool a fork
         # can leave deadlocked.
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             futures = [
-                pool.submit(_render_range, seed, s, c, cnn_size, params, d) for s, c, d in chunks
+                pool.submit(_render_range, seed, s, c, cnn_size, params, d, e)
+                for s, c, d, e in chunks
             ]
             parts = [f.result() for f in futures]
     images = np.concatenate([p[0] for p in parts])
@@ -96,11 +115,13 @@ def simulated_dataset(
     meta: dict[str, Any] = {
         "classes": list(HUNT_CLASSES),
         "redshift": np.concatenate([p[1] for p in parts]),
+        "settings": [row for p in parts for row in p[2]],
         "optical_present": images[:, CNN_CHANNELS.index("optical_present"), 0, 0] > 0.5,
         "seed": seed,
         "size": size,
         "cnn_size": cnn_size,
         "optical_missing_fraction": optical_missing_fraction,
+        "exposure_map_fraction": exposure_map_fraction,
         "simulator_version": SIMULATOR_VERSION,
         "preprocessing_version": PREPROCESSING_VERSION,
     }

@@ -4,7 +4,8 @@ The recipe: a validation split (the caller's, e.g. whole sky regions, or a strat
 flip/rotation per image per epoch; BCE on cluster-vs-not plus class-weighted cross-entropy on the
 five classes, each image weighted by the caller's per-sample weight; early stopping on the
 validation loss, keeping the best epoch's weights; finally temperature scaling of the binary head
-on the same validation split. Everything random comes from ``config.seed``, and torch runs in
+on the same validation split. Modality dropout hides the optical band of a share of every class
+each epoch (``TrainConfig.optical_dropout``). Everything random comes from ``config.seed``, and torch runs in
 deterministic mode, so the same inputs, seed and thread count give the same weights.
 """
 
@@ -20,7 +21,7 @@ import numpy as np
 import torch
 
 from ml.learning._runtime import torch_session
-from ml.learning.augment import random_dihedral
+from ml.learning.augment import drop_optical_band, random_dihedral
 from ml.learning.calibrate import (
     apply_temperature,
     brier_score,
@@ -118,7 +119,7 @@ def train(
     should_stop: Callable[[], bool] | None = None,
     validation: np.ndarray | None = None,
 ) -> TrainResult:
-    """Train a :class:`ClusterNet` on (N, 4, S, S) float32 cutouts (``ml.render.cnn_input``) with 5-class labels 0..4.
+    """Train a :class:`ClusterNet` on (N, C, S, S) float32 cutouts (``ml.render.cnn_input``) with 5-class labels 0..4.
 
     ``weights`` are per-image (e.g. volunteer agreement). ``progress`` is called after every batch
     and every epoch; ``should_stop`` is polled before every batch and, when it returns True,
@@ -236,6 +237,8 @@ def _train(
             batch = x[index]
             if config.augment:
                 batch = random_dihedral(batch, rng)
+            if config.optical_dropout > 0:
+                batch = drop_optical_band(batch, rng, config.optical_dropout)
             batch = batch.contiguous(memory_format=torch.channels_last)
             cluster_logit, class_logits = model(batch)
             batch_w = w_all[index]

@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from ml.simulate import physics
-from ml.simulate.params import ARTEFACT_KINDS, CLASS_NAMES, SimulationParams
+from ml.simulate.params import CLASS_NAMES, SimulationParams
 from ml.simulate.truth import (
     BetaComponent,
     CandidateTruth,
@@ -16,6 +16,7 @@ from ml.simulate.truth import (
     OpticalSources,
     Pointing,
     PointSource,
+    ShellArc,
     Streak,
     vignetting,
 )
@@ -51,6 +52,20 @@ def effective_exposure(pointing: Pointing, params: SimulationParams) -> float:
         else 1.0
     )
     return float(pointing.exposure_s * v)
+
+
+def detection_floor_counts(
+    params: SimulationParams, pointing: Pointing, base: float, radius_arcsec: float
+) -> float:
+    """Counts a source needs to have been detected: ``base``, or ``detection_sigma`` times the
+    square root of the background counts within ``radius_arcsec``, whichever is more."""
+    if params.detection_sigma <= 0:
+        return base
+    area = math.pi * (radius_arcsec / 60.0) ** 2
+    v = effective_exposure(pointing, params) / max(pointing.exposure_s, 1e-9)
+    background = (params.sky_background * v + params.particle_background) * area
+    counts = background * pointing.exposure_s
+    return max(base, params.detection_sigma * math.sqrt(counts))
 
 
 def _volume_weighted_z(
@@ -90,7 +105,7 @@ def _cluster_members(
     offset = physics.distance_modulus(z) + physics.red_k_correction_r(z)
     m_faint = params.optical_limit_mag + params.optical_render_depth_mag
     x_min = max(10 ** (-0.4 * (m_faint - offset - m_star)), 0.005)
-    richness = float(np.clip(30.0 * (lx / 1e44) ** 0.5, 8.0, 150.0))
+    richness = float(np.clip(30.0 * (lx / 1e44) ** 0.5 * params.richness_scale, 8.0, 150.0))
     x_norm = 10 ** (-0.4 * 2.0)  # richness counts members brighter than M* + 2
     expected = richness * physics.schechter_tail(x_min) / physics.schechter_tail(x_norm)
     n = int(rng.poisson(expected)) if x_min < 20.0 else 0
@@ -102,7 +117,7 @@ def _cluster_members(
     phi = rng.uniform(0.0, 2.0 * np.pi, n)
     r_e = np.clip(3.0 * lum**0.6, 0.5, 20.0) / kpc
     profile = np.where(rng.random(n) < 0.8, 2, 1).astype(np.int8)
-    bcg_mag = m_star - 1.2 + rng.normal(0.0, 0.3) + offset
+    bcg_mag = m_star + params.bcg_mag_offset + rng.normal(0.0, 0.3) + offset
     return OpticalSources(
         x_arcsec=np.concatenate([[x0 + rng.normal(0.0, 2.0)], x0 + radius * np.cos(phi)]),
         y_arcsec=np.concatenate([[y0 + rng.normal(0.0, 2.0)], y0 + radius * np.sin(phi)]),
@@ -131,7 +146,10 @@ def draw_cluster(
     beta = float(rng.uniform(*CLUSTER_BETA))
     t_eff = effective_exposure(pointing, params)
     # A candidate exists only if XAmin detected it: the luminosity floor is the detection limit.
-    rate_det = params.detection_counts_extended / t_eff
+    floor = detection_floor_counts(
+        params, pointing, params.detection_counts_extended, params.detection_radius_extended_arcsec
+    )
+    rate_det = floor / t_eff
     l_det = physics.rate_to_luminosity(
         rate_det, z, params.ecf_counts_per_erg_cm2, physics.cluster_temperature_kev(1e44)
     )
@@ -182,6 +200,16 @@ def draw_cluster(
         ]
     optical = _cluster_members(rng, params, z, lx, components[0].x_arcsec, components[0].y_arcsec)
     catalogue = _catalogue_entry(rng, z, rate * t_eff, rc)
+    points: tuple[PointSource, ...] = ()
+    if params.cluster_agn_fraction > 0 and rng.random() < params.cluster_agn_fraction:
+        # An AGN in the cluster: in the BCG (60 %) or in a member within a core radius.
+        agn_rate = rate * 10 ** rng.uniform(-1.5, -0.3)
+        if rng.random() < 0.6:
+            ax, ay = float(optical.x_arcsec[0]), float(optical.y_arcsec[0])
+        else:
+            r, ang = rc * math.sqrt(rng.random()), rng.uniform(0.0, 2.0 * np.pi)
+            ax, ay = float(x0 + r * math.cos(ang)), float(y0 + r * math.sin(ang))
+        points = (PointSource(ax, ay, agn_rate),)
     return CandidateTruth(
         label="cluster_high_z" if high_z else "cluster_low_z",
         pointing=pointing,
@@ -191,6 +219,7 @@ def draw_cluster(
         core_radius_kpc=rc_kpc,
         beta=beta,
         extended=tuple(components),
+        points=points,
         optical=optical,
         catalogue=catalogue,
     )
@@ -208,9 +237,10 @@ def draw_galaxy(rng: np.random.Generator, params: SimulationParams) -> Candidate
     q_opt = float(rng.uniform(0.6, 1.0) if spheroid else rng.uniform(0.3, 1.0))
     pa = float(rng.uniform(0.0, 180.0))
     t_eff = effective_exposure(pointing, params)
-    l_det = physics.rate_to_luminosity(
-        params.detection_counts_point / t_eff, z, params.ecf_counts_per_erg_cm2
+    floor = detection_floor_counts(
+        params, pointing, params.detection_counts_point, params.detection_radius_point_arcsec
     )
+    l_det = physics.rate_to_luminosity(floor / t_eff, z, params.ecf_counts_per_erg_cm2)
     l_lo = max(10**39.3, l_det)
     lx = physics.sample_power_law(rng, l_lo, max(10**41.5, 3.0 * l_lo), -1.5)
     rate = physics.luminosity_to_rate(lx, z, params.ecf_counts_per_erg_cm2)
@@ -225,8 +255,8 @@ def draw_galaxy(rng: np.random.Generator, params: SimulationParams) -> Candidate
         x0,
         y0,
         rate,
-        r_e * float(rng.uniform(0.5, 1.0)),
-        float(rng.uniform(0.55, 0.65)),
+        r_e * float(rng.uniform(*params.galaxy_halo_core_re)),
+        float(rng.uniform(*params.galaxy_halo_beta)),
         halo_q,
         pa,
         10.0 * r_e,
@@ -260,7 +290,10 @@ def draw_point(rng: np.random.Generator, params: SimulationParams) -> CandidateT
     """An AGN (80 %) or an X-ray active star: a PSF in X-rays, a point in the optical."""
     pointing = draw_pointing(rng, params)
     t_eff = effective_exposure(pointing, params)
-    r_det = params.detection_counts_point / t_eff
+    floor = detection_floor_counts(
+        params, pointing, params.detection_counts_point, params.detection_radius_point_arcsec
+    )
+    r_det = floor / t_eff
     star = rng.random() < 0.2
     # Counts above the detection limit follow the source counts: N(>S) ~ S^-1.5 (stars steeper).
     rate = min(r_det * rng.random() ** (-1.0 / (2.0 if star else 1.5)), 2.0)
@@ -313,11 +346,13 @@ def _pointing_with_gap_at_centre(
 def draw_other(rng: np.random.Generator, params: SimulationParams) -> CandidateTruth:
     """An artefact the detection pipeline mistook for an extended source."""
     pointing = draw_pointing(rng, params)
-    kind = ARTEFACT_KINDS[int(rng.integers(len(ARTEFACT_KINDS)))]
+    kind = params.artefact_kinds[int(rng.integers(len(params.artefact_kinds)))]
     t_eff = effective_exposure(pointing, params)
     points: list[PointSource] = []
     streaks: list[Streak] = []
     hot: list[HotPixel] = []
+    extended: list[BetaComponent] = []
+    shells: list[ShellArc] = []
     optical = OpticalSources()
     readout_angle = (pointing.roll_deg + 90.0) % 180.0
     if kind == "detector_gap":
@@ -356,6 +391,66 @@ def draw_other(rng: np.random.Generator, params: SimulationParams) -> CandidateT
         streaks.append(
             Streak(offset * math.cos(normal), offset * math.sin(normal), readout_angle, per_arcsec)
         )
+    elif kind == "shell_arc":
+        # A supernova-remnant rim passing near the candidate: the shell's centre lies one radius
+        # away, so the arc crosses the cutout centre.
+        counts = physics.sample_power_law(rng, 150.0, 20_000.0, -1.5)
+        radius = float(rng.uniform(60.0, 600.0))
+        ang = rng.uniform(0.0, 2.0 * np.pi)
+        miss = float(rng.normal(0.0, 10.0))
+        shells.append(
+            ShellArc(
+                x_arcsec=-(radius + miss) * math.cos(ang),
+                y_arcsec=-(radius + miss) * math.sin(ang),
+                radius_arcsec=radius,
+                width_arcsec=float(rng.uniform(4.0, 30.0)),
+                pa_deg=math.degrees(ang),
+                half_angle_deg=float(rng.uniform(20.0, 90.0)),
+                rate=counts / t_eff,
+            )
+        )
+    elif kind == "remnant":
+        # A whole remnant centred on the candidate: a limb-brightened shell, half of them
+        # around a compact nebula (a composite remnant such as G16.7+0.1).
+        counts = physics.sample_power_law(rng, 200.0, 30_000.0, -1.5)
+        radius = float(rng.uniform(30.0, 240.0))
+        x, y = rng.normal(0.0, 5.0, 2)
+        nebula = float(rng.uniform(0.2, 0.7)) if rng.random() < 0.5 else 0.0
+        shells.append(
+            ShellArc(
+                x_arcsec=float(x),
+                y_arcsec=float(y),
+                radius_arcsec=radius,
+                width_arcsec=radius * float(rng.uniform(0.08, 0.3)),
+                pa_deg=float(rng.uniform(0.0, 360.0)),
+                half_angle_deg=float(rng.uniform(60.0, 180.0)),
+                rate=counts * (1.0 - nebula) / t_eff,
+            )
+        )
+        if nebula:
+            rc_neb = float(rng.uniform(2.0, 15.0))
+            extended.append(
+                BetaComponent(
+                    float(x), float(y), counts * nebula / t_eff, rc_neb, float(rng.uniform(0.6, 1.0)),
+                    float(rng.uniform(0.5, 1.0)), float(rng.uniform(0.0, 180.0)), 20.0 * rc_neb,
+                )
+            )  # fmt: skip
+    elif kind == "filaments":
+        # Clumpy, elongated knots (SNR filaments, Galactic diffuse emission): thin beta models.
+        total = physics.sample_power_law(rng, 150.0, 20_000.0, -1.5) / t_eff
+        n_knots = int(rng.integers(2, 7))
+        shares = rng.dirichlet(np.ones(n_knots))
+        base_pa = float(rng.uniform(0.0, 180.0))
+        for share in shares:
+            x, y = rng.normal(0.0, 40.0, 2)
+            rc_knot = float(rng.uniform(4.0, 30.0))
+            extended.append(
+                BetaComponent(
+                    float(x), float(y), float(total * share), rc_knot,
+                    float(rng.uniform(0.6, 1.0)), float(rng.uniform(0.08, 0.35)),
+                    base_pa + float(rng.normal(0.0, 25.0)), 15.0 * rc_knot,
+                )
+            )  # fmt: skip
     else:
         centre = (params.xray_npix - 1) / 2.0
         n_hot = int(rng.integers(1, 5))
@@ -368,9 +463,11 @@ def draw_other(rng: np.random.Generator, params: SimulationParams) -> CandidateT
         label="other",
         pointing=pointing,
         morphology=kind,
+        extended=tuple(extended),
         points=tuple(points),
         streaks=tuple(streaks),
         hot_pixels=tuple(hot),
+        shells=tuple(shells),
         optical=optical,
     )
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-SIMULATOR_VERSION = "1.0.0"
+SIMULATOR_VERSION = "2.0.0"
 
 CLASS_NAMES: tuple[str, ...] = ("cluster_low_z", "cluster_high_z", "galaxy", "point", "other")
 CLUSTER_CLASSES: frozenset[str] = frozenset({"cluster_low_z", "cluster_high_z"})
@@ -27,6 +27,12 @@ DEFAULT_CLASS_MIX: dict[str, float] = {
 }
 
 ARTEFACT_KINDS: tuple[str, ...] = ("detector_gap", "bright_wings", "oot_streak", "hot_pixels")
+# Extended emission that is not a cluster: a supernova-remnant-like shell arc crossing the
+# candidate, clumpy filaments (SNR knots, Galactic diffuse emission), and a whole remnant centred
+# on the candidate (a shell, half of them around a compact nebula). Used by domain randomisation.
+EXTENDED_ARTEFACT_KINDS: tuple[str, ...] = ("shell_arc", "filaments", "remnant")
+ALL_ARTEFACT_KINDS: tuple[str, ...] = ARTEFACT_KINDS + EXTENDED_ARTEFACT_KINDS
+PSF_FAMILIES: tuple[str, ...] = ("king", "gauss_wings", "gauss")
 
 
 @dataclass(frozen=True)
@@ -46,6 +52,10 @@ class SimulationParams:
     psf_broadening_arcmin: float = 12.0
     # Radial elongation of the off-axis PSF per arcmin of off-axis angle.
     psf_elongation_per_arcmin: float = 0.015
+    # PSF family (PSF_FAMILIES): "king" (index 3/2), "gauss_wings" (a Gaussian core with
+    # ``psf_wing_fraction`` of the flux in King wings three times wider), "gauss".
+    psf_family: str = "king"
+    psf_wing_fraction: float = 0.2
     exposure_min_s: float = 10_000.0
     exposure_max_s: float = 20_000.0
     off_axis_max_arcmin: float = 13.0
@@ -67,6 +77,26 @@ class SimulationParams:
     # Minimum expected counts for a source to have become a candidate at all.
     detection_counts_extended: float = 80.0
     detection_counts_point: float = 40.0
+    # Background-aware detection (domain randomisation turns it on): a candidate also needs this
+    # many sigma over the background counts within ``detection_radius_*`` of it, so that at a
+    # high background only bright sources become candidates, as with a real detector. 0 = off.
+    detection_sigma: float = 0.0
+    detection_radius_extended_arcsec: float = 60.0
+    detection_radius_point_arcsec: float = 15.0
+    # Hot-gas halo of nearby galaxies: core radius as a share of the optical r_e (range), and
+    # its beta (range). Real ellipticals have cuspy halos (cores of ~0.1 r_e).
+    galaxy_halo_core_re: tuple[float, float] = (0.5, 1.0)
+    galaxy_halo_beta: tuple[float, float] = (0.55, 0.65)
+    # Field AGN surface density relative to the logN-logS of ml.simulate.physics.
+    field_agn_density: float = 1.0
+    # Share of clusters with an AGN inside (at the BCG or a member), and its share of the rate.
+    cluster_agn_fraction: float = 0.0
+    # Brightest cluster galaxy: magnitude relative to M* (before the 0.3 mag scatter), and a
+    # multiplier on the richness.
+    bcg_mag_offset: float = -1.2
+    richness_scale: float = 1.0
+    # Artefact kinds the "other" class draws from, equally often.
+    artefact_kinds: tuple[str, ...] = ARTEFACT_KINDS
 
     # --- Optical image (DSS-like photographic R band) ---
     optical_npix: int = 192
@@ -89,6 +119,17 @@ class SimulationParams:
     detector_gaps: bool = True
     poisson: bool = True
     render_optical: bool = True
+    # Domain randomisation (ml.simulate.domain.DomainRandomisation): when set, each candidate
+    # draws its own instrument and sky settings from it before anything else, and is rendered
+    # with the resulting parameters. None: every candidate uses the settings above.
+    domain: Any = None
+
+    def __post_init__(self) -> None:
+        if self.psf_family not in PSF_FAMILIES:
+            raise ValueError(f"unknown PSF family {self.psf_family!r}; choose from {PSF_FAMILIES}")
+        unknown = set(self.artefact_kinds) - set(ALL_ARTEFACT_KINDS)
+        if unknown or not self.artefact_kinds:
+            raise ValueError(f"artefact kinds must be drawn from {ALL_ARTEFACT_KINDS}")
 
     @property
     def xray_fov_arcsec(self) -> float:
@@ -100,4 +141,7 @@ class SimulationParams:
         return self.xray_fov_arcsec / self.optical_npix
 
     def summary(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        data["artefact_kinds"] = list(self.artefact_kinds)
+        data["domain"] = None if self.domain is None else self.domain.summary()
+        return data

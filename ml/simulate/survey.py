@@ -72,6 +72,7 @@ class SurveyManifest:
                 "candidates": "candidates.ecsv",
                 "labels": "expert_labels.csv",
                 "catalogue": "xclass_catalogue.fits",
+                "domain": "domain.csv",
                 "cutouts": "candidates/",
             },
             "parameters": self.parameters,
@@ -185,6 +186,8 @@ def _run_job(job: _Job) -> list[CandidateRow]:
                 redshift=cand.truth.redshift if cls in CLUSTER_CLASSES else None,
                 catalogue=cat,
                 catalogue_position=cat_pos,
+                settings=cand.settings,
+                morphology=cand.truth.morphology,
             )
         )
     return rows

@@ -7,8 +7,10 @@ or a model may see.
 from __future__ import annotations
 
 import csv
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import astropy.units as u
 import numpy as np
@@ -34,6 +36,10 @@ class CandidateRow:
     redshift: float | None
     catalogue: CatalogueEntry | None
     catalogue_position: tuple[float, float] | None
+    # The candidate's drawn instrument and sky settings (ml.simulate.domain.SETTING_COLUMNS),
+    # and its morphology or artefact kind: truth, written to domain.csv only.
+    settings: dict[str, Any] = dataclasses.field(default_factory=dict)
+    morphology: str = ""
 
 
 def _candidates_table(rows: list[CandidateRow]) -> Table:
@@ -82,9 +88,23 @@ def _catalogue_table(rows: list[CandidateRow], rng: np.random.Generator) -> tupl
     return table, [r.candidate_id for r in listed]
 
 
+def write_domain_table(out_dir: Path, rows: list[CandidateRow]) -> None:
+    """domain.csv: per candidate, the settings it was simulated with (truth: never ingested)."""
+    from ml.simulate.domain import SETTING_COLUMNS
+
+    with (out_dir / "domain.csv").open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["candidate_id", "label", "morphology", *SETTING_COLUMNS])
+        for r in rows:
+            values = ["" if r.settings.get(c) is None else r.settings[c] for c in SETTING_COLUMNS]
+            writer.writerow([r.candidate_id, r.label, r.morphology, *values])
+
+
 def write_tables(out_dir: Path, rows: list[CandidateRow], rng: np.random.Generator) -> int:
-    """Write candidates.ecsv, expert_labels.csv and xclass_catalogue.fits; return catalogue size."""
+    """Write candidates.ecsv, expert_labels.csv, domain.csv and xclass_catalogue.fits; return
+    the catalogue's size."""
     _candidates_table(rows).write(out_dir / "candidates.ecsv", format="ascii.ecsv", overwrite=True)
+    write_domain_table(out_dir, rows)
     catalogue, entry_ids = _catalogue_table(rows, rng)
     xclass_by_candidate = dict(zip(entry_ids, catalogue["XClass"].tolist(), strict=True))
     catalogue.write(out_dir / "xclass_catalogue.fits", format="fits", overwrite=True)

@@ -39,6 +39,21 @@ class BetaComponent:
 
 
 @dataclass(frozen=True)
+class ShellArc:
+    """Part of a thin shell (a supernova-remnant-like rim): a Gaussian ring of ``width_arcsec``
+    (sigma) at ``radius_arcsec`` around (x, y), over position angles ``pa_deg`` +- ``half_angle_deg``
+    (smooth ends)."""
+
+    x_arcsec: float
+    y_arcsec: float
+    radius_arcsec: float
+    width_arcsec: float
+    pa_deg: float
+    half_angle_deg: float
+    rate: float  # counts/s in the whole arc
+
+
+@dataclass(frozen=True)
 class PointSource:
     x_arcsec: float
     y_arcsec: float
@@ -121,13 +136,18 @@ class CandidateTruth:
     points: tuple[PointSource, ...] = ()
     streaks: tuple[Streak, ...] = ()
     hot_pixels: tuple[HotPixel, ...] = ()
+    shells: tuple[ShellArc, ...] = ()
     optical: OpticalSources = field(default_factory=OpticalSources)
     catalogue: CatalogueEntry | None = None
 
     @property
     def source_rate(self) -> float:
         """Total on-axis count rate of the candidate's own components."""
-        return sum(c.rate for c in self.extended) + sum(p.rate for p in self.points)
+        return (
+            sum(c.rate for c in self.extended)
+            + sum(p.rate for p in self.points)
+            + sum(s.rate for s in self.shells)
+        )
 
     @property
     def angular_core_radius_arcsec(self) -> float | None:

@@ -70,7 +70,17 @@ def _xray_cards(bunit: tuple[str, str]) -> list[tuple[str, object, str]]:
     ]
 
 
-@lru_cache(maxsize=4)
+def _geometry(params: SimulationParams) -> SimulationParams:
+    """Only what the headers depend on, so that candidates of one geometry share a template
+    (under domain randomisation every candidate has parameters of its own)."""
+    return SimulationParams(
+        xray_npix=params.xray_npix,
+        xray_pixel_arcsec=params.xray_pixel_arcsec,
+        optical_npix=params.optical_npix,
+    )
+
+
+@lru_cache(maxsize=64)
 def _template(params: SimulationParams, with_optical: bool) -> fits.HDUList:
     n, pix = params.xray_npix, params.xray_pixel_arcsec
     primary = fits.PrimaryHDU()
@@ -119,6 +129,8 @@ def candidate_hdulist(
     params: SimulationParams,
 ) -> fits.HDUList:
     """The candidate as an in-memory astropy HDUList (same content as the written file)."""
+    # The candidate's own geometry (its own parameters under domain randomisation).
+    params = _geometry(candidate.params)
     template = _template(params, bool(candidate.optical.size))
     values = _variable_values(candidate, candidate_id, ra, dec)
     data = _hdu_data(candidate)
@@ -158,7 +170,7 @@ def _pad(raw: bytes, fill: bytes) -> bytes:
     return raw + fill * (-len(raw) % BLOCK)
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=64)
 def _card_images(params: SimulationParams, with_optical: bool) -> tuple[tuple[str, ...], ...]:
     return tuple(
         tuple(card.image for card in hdu.header.cards) for hdu in _template(params, with_optical)
@@ -174,6 +186,7 @@ def candidate_fits_bytes(
 ) -> bytes:
     """The FITS file of one candidate, assembled from the cached header cards."""
     with_optical = bool(candidate.optical.size)
+    params = _geometry(candidate.params)
     values = _variable_values(candidate, candidate_id, ra, dec)
     template = _template(params, with_optical)
     replacement = {

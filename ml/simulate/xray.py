@@ -18,7 +18,7 @@ import scipy.fft
 
 from ml.simulate import physics
 from ml.simulate.params import SimulationParams
-from ml.simulate.truth import BetaComponent, CandidateTruth, Pointing
+from ml.simulate.truth import BetaComponent, CandidateTruth, Pointing, ShellArc
 
 # FWHM of (1 + r^2/a^2)^(-3/2) in units of a: 2 sqrt(2^(2/3) - 1).
 KING_FWHM_OVER_CORE = 2.0 * math.sqrt(2.0 ** (2.0 / 3.0) - 1.0)
@@ -98,19 +98,43 @@ def _frequencies(m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return ky, kx, pixel
 
 
+GAUSS_FWHM_OVER_SIGMA = 2.0 * math.sqrt(2.0 * math.log(2.0))
+WING_WIDTH = 3.0  # FWHM of the gauss_wings family's King wings, in units of the core's FWHM
+
+
 def psf_transfer(
     m: int, off_axis_arcmin: float, axis_pa_deg: float, params: SimulationParams
 ) -> np.ndarray:
-    """Fourier transform of the pixel-integrated King PSF on an m x m grid (rfft layout)."""
+    """Fourier transform of the pixel-integrated PSF on an m x m grid (rfft layout).
+
+    Families (``params.psf_family``), all with analytic transforms: ``king`` (1 + r^2/a^2)^(-3/2)
+    -> exp(-2 pi a k); ``gauss`` -> exp(-2 pi^2 sigma^2 k^2); ``gauss_wings``, a Gaussian core
+    with ``psf_wing_fraction`` of the flux in King wings (power law r^-3) three times wider.
+    """
     ky, kx, pixel = _frequencies(m)
-    core = psf_fwhm_arcsec(off_axis_arcmin, params) / KING_FWHM_OVER_CORE / params.xray_pixel_arcsec
+    fwhm_pix = psf_fwhm_arcsec(off_axis_arcmin, params) / params.xray_pixel_arcsec
     # Off axis the PSF stretches along the radial direction (towards the optical axis).
     stretch = 1.0 + params.psf_elongation_per_arcmin * off_axis_arcmin
     phi = math.radians(axis_pa_deg)
     k_rad = kx * math.cos(phi) + ky * math.sin(phi)
     k_tan = -kx * math.sin(phi) + ky * math.cos(phi)
     k_eff = np.sqrt((stretch * k_rad) ** 2 + k_tan**2).astype(np.float32)
-    return np.asarray(np.exp(np.float32(-2.0 * np.pi * core) * k_eff) * pixel)
+
+    def king(fwhm: float) -> np.ndarray:
+        return np.exp(np.float32(-2.0 * np.pi * fwhm / KING_FWHM_OVER_CORE) * k_eff)
+
+    def gauss(fwhm: float) -> np.ndarray:
+        sigma = fwhm / GAUSS_FWHM_OVER_SIGMA
+        return np.exp(np.float32(-2.0 * np.pi**2 * sigma**2) * k_eff * k_eff)
+
+    if params.psf_family == "king":
+        transfer = king(fwhm_pix)
+    elif params.psf_family == "gauss":
+        transfer = gauss(fwhm_pix)
+    else:
+        wings = np.float32(params.psf_wing_fraction)
+        transfer = (np.float32(1.0) - wings) * gauss(fwhm_pix) + wings * king(WING_WIDTH * fwhm_pix)
+    return np.asarray(transfer * pixel)
 
 
 def beta_fraction_within(r_arcsec: float, comp: BetaComponent) -> float:
@@ -143,6 +167,24 @@ def _add_beta(image: np.ndarray, comp: BetaComponent, pixel_arcsec: float) -> No
     # Analytic integral inside the truncation radius, so ``rate`` is the total inside it.
     norm = math.pi * rc**2 * comp.axis_ratio / slope * (1.0 - (1.0 + (rt / rc) ** 2) ** (-slope))
     image += profile * np.float32(comp.rate / norm)
+
+
+def _add_shell(image: np.ndarray, shell: ShellArc, pixel_arcsec: float) -> None:
+    """A Gaussian rim over part of a circle, normalised numerically to ``shell.rate``."""
+    m = image.shape[0]
+    grid = (np.arange(m, dtype=np.float32) - np.float32((m - 1) / 2.0)) * np.float32(pixel_arcsec)
+    dx = grid[None, :] - np.float32(shell.x_arcsec)
+    dy = grid[:, None] - np.float32(shell.y_arcsec)
+    radius = np.sqrt(dx * dx + dy * dy)
+    ring = np.exp(-0.5 * ((radius - np.float32(shell.radius_arcsec)) / shell.width_arcsec) ** 2)
+    angle = np.degrees(np.arctan2(dy, dx)) - np.float32(shell.pa_deg)
+    angle = (angle + 180.0) % 360.0 - 180.0
+    # Smooth ends: full brightness inside the arc, a Gaussian fade of 15 degrees beyond it.
+    beyond = np.maximum(np.abs(angle) - np.float32(shell.half_angle_deg), 0.0)
+    profile = ring * np.exp(-0.5 * (beyond / 15.0) ** 2)
+    total = float(profile.sum())
+    if total > 0:
+        image += profile.astype(np.float32) * np.float32(shell.rate / total)
 
 
 def _point_ramps(points: np.ndarray, m: int, pixel_arcsec: float) -> np.ndarray:
@@ -183,7 +225,8 @@ def _field_agn(rng: np.random.Generator, params: SimulationParams) -> np.ndarray
     """Unrelated AGN over the padded grid, as an (N, 3) array of x_arcsec, y_arcsec, rate."""
     side_arcsec = (params.xray_npix + 2 * params.pad_pix) * params.xray_pixel_arcsec
     # Fainter AGN are part of the unresolved background already in ``sky_background``.
-    fluxes = physics.sample_field_agn_fluxes(rng, (side_arcsec / 3600.0) ** 2, FIELD_AGN_FLUX_MIN)
+    area = (side_arcsec / 3600.0) ** 2 * params.field_agn_density
+    fluxes = physics.sample_field_agn_fluxes(rng, area, FIELD_AGN_FLUX_MIN)
     pos = rng.uniform(-side_arcsec / 2.0, side_arcsec / 2.0, (len(fluxes), 2))
     return np.column_stack([pos, fluxes * params.ecf_counts_per_erg_cm2])
 
@@ -225,10 +268,12 @@ def render_xray(
     m = n + 2 * pad
 
     spectrum: np.ndarray | None = None
-    if truth.extended:
+    if truth.extended or truth.shells:
         sky = np.zeros((m, m), dtype=np.float32)
         for comp in truth.extended:
             _add_beta(sky, comp, pix)
+        for shell in truth.shells:
+            _add_shell(sky, shell, pix)
         spectrum = scipy.fft.rfft2(sky)
     if len(points):
         # Single precision from here: a relative 1e-7 is far below one count, and the FFT of

@@ -1,4 +1,5 @@
-"""Rendering: viewer arrays, previews, composites and CNN input share one stretch and orientation."""
+"""Rendering: viewer arrays, previews and composites share one stretch and orientation (the CNN's
+input, in physical units, is tested in test_cnn.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ from PIL import Image
 from ml.render import (
     CNN_CHANNELS,
     NAN_CODE,
-    PREPROCESSING_VERSION,
     STRETCH_NAMES,
     cnn_input,
     decode_viewer_array,
@@ -230,69 +230,6 @@ def test_composite_without_optical_is_the_xray_tint_alone() -> None:
     assert (rgb[..., 2] >= rgb[..., 1]).all()
 
 
-def test_cnn_input_shape_dtype_range_and_channel_order() -> None:
-    cnn = cnn_input({"xray": _xray(), "optical": _optical()}, size=64)
-
-    assert cnn.shape == (len(CNN_CHANNELS), 64, 64) == (4, 64, 64)
-    assert CNN_CHANNELS == ("xray", "xray_centre", "optical", "optical_present")
-    assert cnn.dtype == np.float32
-    assert cnn.min() >= 0.0
-    assert cnn.max() <= 1.0
-    assert (cnn[3] == 1.0).all()
-    # The optical star is in the top-right quarter of the display-oriented optical channel.
-    assert cnn[2, 15:17, 47:49].min() > 0.99
-    assert np.median(cnn[2]) < 0.9
-    # The extended X-ray source sits near the centre of the X-ray channel only.
-    assert cnn[0, 24:40, 27:43].mean() > 3 * cnn[0, :8, :8].mean()
-
-
-def test_missing_optical_band_zeroes_the_optical_and_mask_channels() -> None:
-    for bands in ({"xray": _xray()}, {"xray": _xray(), "optical": None}):
-        cnn = cnn_input(bands, size=32)
-
-        assert cnn.shape == (4, 32, 32)
-        assert not cnn[2].any()
-        assert not cnn[3].any()
-        assert cnn[0].any()
-        assert cnn[1].any()
-
-
-def test_cnn_input_sees_what_volunteers_see() -> None:
-    xray = _xray()
-
-    cnn = cnn_input({"XRAY": xray}, size=128)  # FITS extension names work too
-    preview = np.asarray(render_preview(xray), dtype=np.float32) / 255.0
-
-    np.testing.assert_allclose(cnn[0], preview, atol=0.5 / 255 + 1e-6)
-
-
-def test_the_centre_channel_is_the_central_half_at_twice_the_sampling() -> None:
-    xray = _xray()  # 128 x 128: the centre channel holds its central 64 x 64 pixels unresampled
-
-    cnn = cnn_input({"xray": xray}, size=64)
-    preview = np.asarray(render_preview(xray), dtype=np.float32) / 255.0
-
-    np.testing.assert_allclose(cnn[1], preview[32:96, 32:96], atol=0.5 / 255 + 1e-6)
-    # The whole-field channel shows the same central region in its middle 32 x 32 pixels, blurred.
-    assert abs(cnn[0, 16:48, 16:48].mean() - cnn[1].mean()) < 0.02
-
-
-def test_cnn_input_is_in_display_orientation() -> None:
-    xray = np.zeros((64, 64), dtype=np.float32)
-    xray[0, 5] = 9.0  # FITS row 0: the bottom row
-
-    cnn = cnn_input({"xray": xray}, size=16)
-
-    assert np.unravel_index(cnn[0].argmax(), (16, 16)) == (15, 1)
-
-
-def test_cnn_input_refuses_missing_xray_and_unknown_bands() -> None:
-    with pytest.raises(ValueError, match="xray band is required"):
-        cnn_input({"optical": _optical()})
-    with pytest.raises(ValueError, match="unknown band"):
-        cnn_input({"xray": _xray(), "optcal": _optical()})
-
-
 def test_jpeg_and_png_encoders_produce_decodable_files() -> None:
     grey = render_preview(_optical())
     colour = render_composite(_xray(), _optical(), size=96)
@@ -319,6 +256,9 @@ def test_render_candidate_bundles_the_same_products_as_the_single_functions() ->
     )
     np.testing.assert_allclose(decoded, optical, atol=(optical.max() - optical.min()) / 65534)
     np.testing.assert_array_equal(rendered.cnn, cnn_input({"xray": xray, "optical": optical}))
+    scaled = render_candidate(xray, optical, cnn_size=64, xray_pixel_arcsec=2.0).cnn
+    expected = cnn_input({"xray": xray, "optical": optical}, xray_pixel_arcsec=2.0)
+    np.testing.assert_array_equal(scaled, expected)
     preview = Image.open(io.BytesIO(rendered.previews["xray"]))
     assert (preview.format, preview.size) == ("JPEG", (128, 128))
     reference = np.asarray(render_preview(xray), dtype=int)
@@ -332,9 +272,5 @@ def test_render_candidate_without_optical() -> None:
 
     assert set(rendered.viewer) == {"xray"}
     assert rendered.cnn is not None
-    assert not rendered.cnn[2].any()
-    assert not rendered.cnn[3].any()
-
-
-def test_preprocessing_version_names_the_channels() -> None:
-    assert ",".join(CNN_CHANNELS) in PREPROCESSING_VERSION
+    assert not rendered.cnn[CNN_CHANNELS.index("optical")].any()
+    assert not rendered.cnn[CNN_CHANNELS.index("optical_present")].any()

@@ -1,4 +1,4 @@
-"""Simulated training data (through the volunteers' rendering) and simulated crowd labels."""
+"""Simulated training data (through the served rendering) and simulated crowd labels."""
 
 from __future__ import annotations
 
@@ -7,20 +7,22 @@ import pytest
 
 from ml.learning.dataset import confusion_matrix, noisy_volunteer_labels, simulated_dataset
 from ml.learning.labels import HUNT_CLASSES, stratified_split
-from ml.render import render_candidate
+from ml.render import CNN_CHANNELS, render_candidate
 from ml.simulate import simulate_candidate
 from ml.simulate.survey import candidate_rng, plan_classes
 
 
 def test_simulated_cutouts_are_what_volunteers_see() -> None:
     images, labels, meta = simulated_dataset(6, seed=5, cnn_size=32)
-    assert images.shape == (6, 4, 32, 32)
+    assert images.shape == (6, len(CNN_CHANNELS), 32, 32)
     assert images.dtype == np.float32
     classes = plan_classes(6, 5)
     assert [HUNT_CLASSES[i] for i in labels] == classes
     for i in (0, 3):
         cand = simulate_candidate(candidate_rng(5, i), classes[i])
-        expected = render_candidate(cand.xray, cand.optical, cnn_size=32).cnn
+        expected = render_candidate(
+            cand.xray, cand.optical, cnn_size=32, xray_pixel_arcsec=cand.xray_pixel_arcsec
+        ).cnn
         assert expected is not None
         assert np.array_equal(images[i], expected)
     assert meta["optical_present"].all()
@@ -39,7 +41,8 @@ def test_worker_processes_give_the_same_cutouts(monkeypatch: pytest.MonkeyPatch)
 def test_candidates_can_lose_their_optical_image() -> None:
     images, _, meta = simulated_dataset(4, seed=5, cnn_size=16, optical_missing_fraction=1.0)
     assert not meta["optical_present"].any()
-    assert (images[:, 2:] == 0).all()
+    optical = [CNN_CHANNELS.index("optical"), CNN_CHANNELS.index("optical_present")]
+    assert (images[:, optical] == 0).all()
     assert images[:, 0].max() > 0
 
 

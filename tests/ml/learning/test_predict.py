@@ -9,14 +9,14 @@ from scipy.special import expit
 
 from ml.learning import ClusterNet, ModelConfig, TrainResult, predict
 from ml.learning.augment import N_DIHEDRAL, dihedral
-from tests.ml.learning.toy import TINY, toy_images
+from tests.ml.learning.toy import N_CHANNELS, TINY, toy_images
 
 
 def test_tta_scores_are_invariant_under_every_flip_and_rotation() -> None:
     """Exact by construction (an average over the whole group), even for random weights."""
     torch.manual_seed(0)
     model = ClusterNet(TINY)
-    images = torch.rand(6, 4, 16, 16)
+    images = torch.rand(6, N_CHANNELS, 16, 16)
     base = predict(model, images.numpy(), tta=True)
     for k in range(1, N_DIHEDRAL):
         moved = predict(model, dihedral(images, k).numpy(), tta=True)
@@ -59,7 +59,9 @@ def test_mc_dropout_spread_is_seeded_and_leaves_the_probability_alone(
 def test_without_dropout_mc_samples_agree() -> None:
     model = ClusterNet(ModelConfig(input_size=16, widths=(4, 4, 4, 4), hidden=4, dropout=0.0))
     result = predict(
-        model, np.random.default_rng(0).random((5, 4, 16, 16), dtype=np.float32), mc_samples=5
+        model,
+        np.random.default_rng(0).random((5, N_CHANNELS, 16, 16), dtype=np.float32),
+        mc_samples=5,
     )
     assert result.mc_std is not None
     assert np.allclose(result.mc_std, 0.0)
@@ -74,13 +76,13 @@ def test_batch_size_does_not_change_results(trained: TrainResult) -> None:
 
 
 def test_an_empty_batch_gives_empty_predictions(trained: TrainResult) -> None:
-    result = predict(trained.model, np.zeros((0, 4, 16, 16), np.float32), mc_samples=3)
+    result = predict(trained.model, np.zeros((0, N_CHANNELS, 16, 16), np.float32), mc_samples=3)
     assert result.cluster_prob.shape == (0,)
     assert result.class_probs.shape == (0, 5)
 
 
 def test_invalid_arguments_are_refused(trained: TrainResult) -> None:
-    images = np.zeros((1, 4, 16, 16), np.float32)
+    images = np.zeros((1, N_CHANNELS, 16, 16), np.float32)
     with pytest.raises(ValueError, match="temperature"):
         predict(trained.model, images, temperature=0.0)
     with pytest.raises(ValueError, match="mc_samples"):

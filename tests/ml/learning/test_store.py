@@ -71,12 +71,19 @@ def test_round_trip_through_a_path(trained: TrainResult, tmp_path: Path) -> None
     assert load_model(path.read_bytes()).model.temperature == trained.model.temperature
 
 
+def test_a_model_trained_on_the_display_stretch_rendering_is_refused(saved: bytes) -> None:
+    """Models from before the physical-units input (render-v2) must be retrained, not guessed at."""
+    with pytest.raises(ModelFormatError, match="retrain the model on the current rendering"):
+        load_model(saved, preprocessing_version="render-v2:asinh(a=0.1)/zscale(n=1000,c=0.25)")
+    assert PREPROCESSING_VERSION.startswith("render-v3")
+
+
 def test_manifest_describes_the_model(trained: TrainResult, saved: bytes) -> None:
     manifest = read_manifest(saved)
     assert manifest["format_version"] == FORMAT_VERSION
     assert manifest["preprocessing"] == {
         "version": PREPROCESSING_VERSION,
-        "channels": ["xray", "xray_centre", "optical", "optical_present"],
+        "channels": ["xray", "xray_centre", "xray_coverage", "optical", "optical_present"],
         "input_size": 16,
     }
     assert manifest["architecture"]["widths"] == list(trained.model.config.widths)

@@ -9,26 +9,34 @@ from __future__ import annotations
 import numpy as np
 
 from ml.learning import ModelConfig, TrainConfig
+from ml.render import CNN_CHANNELS
+
+XRAY, CENTRE, COVERAGE, OPTICAL, PRESENT = (
+    CNN_CHANNELS.index(name)
+    for name in ("xray", "xray_centre", "xray_coverage", "optical", "optical_present")
+)
+N_CHANNELS = len(CNN_CHANNELS)
 
 SIZE = 16
 TINY = ModelConfig(input_size=SIZE, widths=(4, 8, 8, 8), hidden=8, dropout=0.2)
 
 
 def toy_images(n: int, seed: int, size: int = SIZE) -> tuple[np.ndarray, np.ndarray]:
-    """(images (n, 4, size, size) float32 in [0, 1], labels5 (n,)) with classes in turn.
+    """(images (n, C, size, size) float32 in [0, 1], labels5 (n,)) with classes in turn.
 
-    Channels as ``ml.render.CNN_CHANNELS``: X-ray, its central half at twice the sampling, optical,
-    optical present.
+    Channels as ``ml.render.CNN_CHANNELS``: X-ray, its central half at twice the sampling, X-ray
+    coverage (all 1), optical, optical present.
     """
     rng = np.random.default_rng(seed)
     labels = np.arange(n) % 5
     rng.shuffle(labels)
     rows, cols = np.indices((size, size)) - (size - 1) / 2.0
     r2 = rows**2 + cols**2
-    images = np.zeros((n, 4, size, size), np.float32)
-    images[:, 3] = 1.0  # optical present
+    images = np.zeros((n, N_CHANNELS, size, size), np.float32)
+    images[:, PRESENT] = 1.0
+    images[:, COVERAGE] = 1.0
     for i, label in enumerate(labels):
-        xray, optical = images[i, 0], images[i, 2]
+        xray, optical = images[i, XRAY], images[i, OPTICAL]
         if label == 0:  # wide X-ray blob with optical galaxies
             xray += np.exp(-r2 / (2 * 3.0**2))
             optical += (rng.random((size, size)) < 0.08) * 0.8
@@ -44,9 +52,9 @@ def toy_images(n: int, seed: int, size: int = SIZE) -> tuple[np.ndarray, np.ndar
                 xray[size // 2 + int(rng.integers(-3, 4))] += 0.7
             else:
                 xray[:, size // 2 + int(rng.integers(-3, 4))] += 0.7
-        images[i, [0, 2]] += 0.1 * rng.random((2, size, size)).astype(np.float32)
+        images[i, [XRAY, OPTICAL]] += 0.1 * rng.random((2, size, size)).astype(np.float32)
         quarter = size // 4
-        images[i, 1] = np.kron(
+        images[i, CENTRE] = np.kron(
             xray[quarter : size - quarter, quarter : size - quarter], np.ones((2, 2))
         )
     np.clip(images, 0.0, 1.0, out=images)
