@@ -205,7 +205,7 @@ def main() -> None:
         )
     for k, model in enumerate(models):
         report = real_report(
-            real, predict(model, real.images, num_threads=args.threads).cluster_prob
+            real.sources, predict(model, real.images, num_threads=args.threads).cluster_prob
         )
         print(f"\nmodel {k}: " + format_report(report))
 

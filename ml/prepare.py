@@ -48,6 +48,8 @@ class TruthRow:
     label: str
     redshift: float | None = None
     catalogue_id: str = ""
+    # What the source is known as ("Abell 907"): for scientists and benchmarks, never shown to volunteers.
+    notes: str = ""
 
 
 def _pixel_scale(wcs: WCS | None) -> float | None:
@@ -276,6 +278,9 @@ class FieldSource:
     ra: float
     dec: float
     label: str = ""
+    name: str = (
+        ""  # optional `name` column: kept with the truth, never in volunteer-facing metadata
+    )
 
 
 def read_source_list(path: Path, *, image_wcs: WCS, obs_id: str | None = None) -> list[FieldSource]:
@@ -307,9 +312,12 @@ def read_source_list(path: Path, *, image_wcs: WCS, obs_id: str | None = None) -
             ra_value, dec_value = image_wcs.celestial.pixel_to_world_values(x - 1.0, y - 1.0)
             ra, dec = float(ra_value) % 360.0, float(dec_value)
         label = str(row["label"]).strip() if "label" in names else ""
+        name = str(row["name"]).strip() if "name" in names else ""
         prefix = f"{obs_id}-" if obs_id else ""
         sources.append(
-            FieldSource(external_id=f"{prefix}src{index:04d}", ra=ra, dec=dec, label=label)
+            FieldSource(
+                external_id=f"{prefix}src{index:04d}", ra=ra, dec=dec, label=label, name=name
+            )
         )
     if not sources:
         raise InputError(path, "no sources (for this observation) in the source list")

@@ -141,9 +141,11 @@ def assign_splits(
     return out
 
 
-def repeat_groups(ra: npt.ArrayLike, dec: npt.ArrayLike) -> npt.NDArray[np.int64]:
+def repeat_groups(
+    ra: npt.ArrayLike, dec: npt.ArrayLike, *, radius_arcsec: float = REPEAT_RADIUS_ARCSEC
+) -> npt.NDArray[np.int64]:
     """Per position, the index of the first position of its repeat group (friends-of-friends within
-    REPEAT_RADIUS_ARCSEC): one source observed several times shares one group."""
+    `radius_arcsec`): one source observed several times shares one group."""
     # Imported here: Django's models import this module for SPLITS, and web processes need no astropy.
     from astropy import units as u
     from astropy.coordinates import SkyCoord
@@ -161,7 +163,7 @@ def repeat_groups(ra: npt.ArrayLike, dec: npt.ArrayLike) -> npt.NDArray[np.int64
         return i
 
     coords = SkyCoord(ra=ra_arr * u.deg, dec=dec_arr * u.deg)
-    first, second, _, _ = coords.search_around_sky(coords, REPEAT_RADIUS_ARCSEC * u.arcsec)
+    first, second, _, _ = coords.search_around_sky(coords, radius_arcsec * u.arcsec)
     # Union-find over the pairs; the root is the lowest index, so the first member roots its group.
     for a, b in zip(first.tolist(), second.tolist(), strict=True):
         ra_, rb = root(a), root(b)

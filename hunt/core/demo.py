@@ -64,6 +64,7 @@ XMM_CITATION = (
     "instruments and contributions directly funded by ESA Member States and NASA. {credit}"
 )
 A907_OBSERVATIONS = ("0201901401", "0201903501", "0404910601")
+PPS_OBSERVATIONS = ("P0046340101", "P0006220201", "P0008820101", "P0018140301", "P0004210201")
 
 
 def demo_survey_folder() -> Path:
@@ -81,14 +82,19 @@ def demo_survey_ensure(
     from hunt.catalogues.services import catalogue_load
     from hunt.subjects.ingestion import ingest_run
     from hunt.subjects.models import SubjectSet
+    from ml.simulate.domain import randomised_params
     from ml.simulate.survey import simulate_survey
 
     folder = demo_survey_folder()
     manifest_path = folder / "manifest.json"
     manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
-    if (manifest.get("size"), manifest.get("seed")) != (size, seed):
+    # Domain-randomised (PSF families, pixel scales, backgrounds, exposures, optical depth): a model
+    # retrained on the demo must hold on real fields, not only on one simulated instrument.
+    params = randomised_params()
+    wanted = (size, seed, json.loads(json.dumps(params.summary())))
+    if (manifest.get("size"), manifest.get("seed"), manifest.get("parameters")) != wanted:
         say(f"Simulating a survey of {size} candidates (seed {seed}) in {folder} ...")
-        simulate_survey(folder, size=size, seed=seed, workers=2)
+        simulate_survey(folder, size=size, seed=seed, workers=2, params=params)
 
     def ingest(kind: str, source: Path, **options: object) -> None:
         job = ingest_run(kind=kind, source=source, options=dict(options))
@@ -127,6 +133,32 @@ def demo_survey_ensure(
         exposure_map=str(a1835 / "P0098010101M2U009EXPMAP3000.FTZ"),
         evaluation_only=True,
         citation=XMM_CITATION.format(credit="KIPAC StatisticalMethods course data, BSD-3-Clause."),
+    )
+    # The rest of the real-data benchmark: a cluster (Centaurus), an AGN, a star field and two supernova
+    # remnants (real extended emission that is not a cluster), and a nearby galaxy seen by Chandra.
+    pps = DATA_DIR / "xmm" / "pps"
+    for obs_id in PPS_OBSERVATIONS:
+        ingest(
+            SubjectSet.Kind.XMM_FIELD,
+            pps / f"{obs_id}EPX000OIMAGE8000.fits.gz",
+            set_name="XMM-Newton: pipeline fields",
+            sources=str(pps / "sources.csv"),
+            obs_id=obs_id,
+            evaluation_only=True,
+            citation=XMM_CITATION.format(credit="4XMM pipeline images via aceronf/xmm_yolo, MIT."),
+        )
+    chandra = DATA_DIR / "chandra" / "ngc4649"
+    ingest(
+        SubjectSet.Kind.XMM_FIELD,
+        chandra / "NGC4649.fits.gz",
+        set_name="Chandra: NGC 4649",
+        sources=str(chandra / "sources.csv"),
+        obs_id="NGC4649",
+        # 0.49"/px: 512 px cover 250", most of the CNN's 410" field (the image is 529 px wide).
+        size=512,
+        evaluation_only=True,
+        citation="Chandra ACIS image via tomasplsek/CADET, MIT. This research has made use of data "
+        "obtained from the Chandra Data Archive.",
     )
 
     catalogues = (

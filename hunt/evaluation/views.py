@@ -63,6 +63,11 @@ def _page(request: HttpRequest, run: EvaluationRun | None) -> HttpResponse:
             for other in metric_history(run)
         ]
         context["strata"] = run.results.get("strata", {})
+        if run.model_version_id is not None:
+            # Imported here: it pulls in the benchmark's FITS and rendering stack, which only this page needs.
+            from hunt.evaluation.real_data import real_benchmark
+
+            context["real"] = real_benchmark(run.model_version_id)
         context["negative_kinds"] = sorted(
             {kind for _, r in context["scorers"] for kind in r.get("negatives_by_class") or {}},
             key=lambda kind: (*NEGATIVE_CLASSES, "unclassified").index(kind),

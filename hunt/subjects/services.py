@@ -297,6 +297,7 @@ def _rows_insert(plan: IngestPlan, rows: Sequence[_Row]) -> int:
                     label=truth.label,
                     redshift=truth.redshift,
                     catalogue_id=truth.catalogue_id,
+                    notes=truth.notes,
                     role=label_role(plan, row.external_id),
                 )
             )

@@ -27,17 +27,20 @@ from __future__ import annotations
 import csv
 import math
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from astropy.nddata import Cutout2D
 from astropy.wcs.utils import proj_plane_pixel_scales
 
 from ml.cnn import CNN_CHANNELS, FIELD_ARCSEC, cnn_input
 from ml.fitsio import FitsImage, read_fits_images
+from ml.learning.metrics import roc_auc
+from ml.splits import repeat_groups
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 GROUP_RADIUS_ARCSEC = 60.0
@@ -86,6 +89,8 @@ class RealSource:
     dec: float
     role: str
     group: int = -1
+    # A named object the benchmark checks by name (a field's target), not one of many field sources.
+    target: bool = False
 
 
 @dataclass(frozen=True, eq=False)
@@ -231,7 +236,7 @@ def _pps_fields(data_dir: Path) -> Iterable[_Field]:
     folder = data_dir / "xmm" / "pps"
     for obs, name, role, ra, dec in PPS_TARGETS:
         image = _read(folder / f"{obs}EPX000OIMAGE8000.fits.gz")
-        yield _Field(obs, image, None, None, [RealSource(name, obs, ra, dec, role)])
+        yield _Field(obs, image, None, None, [RealSource(name, obs, ra, dec, role, target=True)])
     image = _read(folder / f"{STAR_FIELD}EPX000OIMAGE8000.fits.gz")
     stars = _Field(STAR_FIELD, image, None, None)
     for number, (ra, dec) in enumerate(
@@ -246,35 +251,21 @@ def _pps_fields(data_dir: Path) -> Iterable[_Field]:
 def _chandra_field(data_dir: Path) -> _Field:
     image = _read(data_dir / "chandra" / "ngc4649" / "NGC4649.fits.gz")
     name, role, ra, dec = NGC4649
-    return _Field("NGC4649", image, None, None, [RealSource(name, "NGC4649", ra, dec, role)])
+    source = RealSource(name, "NGC4649", ra, dec, role, target=True)
+    return _Field("NGC4649", image, None, None, [source])
 
 
 def group_sources(
     sources: Sequence[RealSource], radius_arcsec: float = GROUP_RADIUS_ARCSEC
 ) -> np.ndarray:
-    """Friends-of-friends groups on the sky: sources closer than ``radius_arcsec`` share a group."""
-    n = len(sources)
-    ra = np.radians([s.ra for s in sources])
-    dec = np.radians([s.dec for s in sources])
-    parent = list(range(n))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    limit = math.radians(radius_arcsec / 3600.0)
-    for i in range(n):
-        # Haversine separations from source i to the later ones.
-        d_dec = dec[i + 1 :] - dec[i]
-        d_ra = ra[i + 1 :] - ra[i]
-        a = np.sin(d_dec / 2) ** 2 + np.cos(dec[i]) * np.cos(dec[i + 1 :]) * np.sin(d_ra / 2) ** 2
-        for j in np.flatnonzero(2 * np.arcsin(np.sqrt(np.minimum(a, 1.0))) < limit):
-            parent[root(i + 1 + int(j))] = root(i)
-    roots = [root(i) for i in range(n)]
-    numbering = {r: k for k, r in enumerate(dict.fromkeys(roots))}
-    return np.array([numbering[r] for r in roots], dtype=np.int64)
+    """Friends-of-friends groups on the sky, numbered 0, 1, ... in order of first appearance."""
+    if not sources:
+        return np.zeros(0, dtype=np.int64)
+    roots = repeat_groups(
+        [s.ra for s in sources], [s.dec for s in sources], radius_arcsec=radius_arcsec
+    )
+    numbering = {int(r): k for k, r in enumerate(dict.fromkeys(roots.tolist()))}
+    return np.array([numbering[int(r)] for r in roots], dtype=np.int64)
 
 
 def load_real_benchmark(
@@ -303,10 +294,7 @@ def load_real_benchmark(
                 images.append(cnn)
                 kept.append(source)
     groups = group_sources(kept)
-    kept = [
-        RealSource(s.name, s.field, s.ra, s.dec, s.role, int(g))
-        for s, g in zip(kept, groups, strict=True)
-    ]
+    kept = [replace(s, group=int(g)) for s, g in zip(kept, groups, strict=True)]
     return RealBenchmark(
         images=np.stack(images).astype(np.float32)
         if images
@@ -318,16 +306,12 @@ def load_real_benchmark(
 
 
 def _auc(scores: np.ndarray, positive: np.ndarray) -> float | None:
-    """Mann-Whitney AUC with ties counted half; None without both classes."""
-    pos, neg = scores[positive], scores[~positive]
-    if not pos.size or not neg.size:
-        return None
-    greater = (pos[:, None] > neg[None, :]).sum()
-    ties = (pos[:, None] == neg[None, :]).sum()
-    return float((greater + 0.5 * ties) / (pos.size * neg.size))
+    """ROC AUC (ties count half); None without both classes."""
+    auc = roc_auc(scores, positive.astype(np.int64))
+    return None if np.isnan(auc) else auc
 
 
-def real_report(benchmark: RealBenchmark, cluster_prob: np.ndarray) -> dict[str, Any]:
+def real_report(sources: Sequence[RealSource], cluster_prob: npt.ArrayLike) -> dict[str, Any]:
     """N extended, N point, extended-vs-point AUC (per source and per group), and named scores.
 
     ``known_clusters`` and ``hard_negatives`` list each source's p with whether it is on the
@@ -335,32 +319,36 @@ def real_report(benchmark: RealBenchmark, cluster_prob: np.ndarray) -> dict[str,
     above it, every hard negative below it and the AUC at least 0.9.
     """
     p = np.asarray(cluster_prob, dtype=np.float64)
-    if p.shape != (len(benchmark.sources),):
-        raise ValueError(f"{p.size} scores for {len(benchmark.sources)} sources")
-    ext, pnt = benchmark.extended, benchmark.point
+    if p.shape != (len(sources),):
+        raise ValueError(f"{p.size} scores for {len(sources)} sources")
+    roles = np.asarray([s.role for s in sources], dtype=object)
+    groups = np.asarray([s.group for s in sources], dtype=np.int64)
+    ext, pnt = np.isin(roles, (CLUSTER, EXTENDED)), roles == POINT
     use = ext | pnt
     auc = _auc(p[use], ext[use])
     # Per group: one score per object (the mean over its observations), so repeats count once.
-    group_ids = np.unique(benchmark.groups[use])
-    g_scores = np.array([p[use][benchmark.groups[use] == g].mean() for g in group_ids])
-    g_ext = np.array([ext[use][benchmark.groups[use] == g].any() for g in group_ids])
+    group_ids = np.unique(groups[use])
+    g_scores = np.array([p[use][groups[use] == g].mean() for g in group_ids])
+    g_ext = np.array([ext[use][groups[use] == g].any() for g in group_ids])
     auc_groups = _auc(g_scores, g_ext)
 
-    def named(role: str, want_high: bool) -> list[dict[str, Any]]:
+    def named(want_high: bool, keep: Callable[[RealSource], bool]) -> list[dict[str, Any]]:
         return [
             {
                 "name": s.name,
+                "field": s.field,
+                "group": s.group,
                 "p": float(p[i]),
                 "ok": bool(p[i] >= THRESHOLD) if want_high else bool(p[i] < THRESHOLD),
             }
-            for i, s in enumerate(benchmark.sources)
-            if s.role == role
-            or (role == "hard" and s.role in (OTHER, GALAXY))
-            or (role == "hard" and s.role == POINT and s.field == "P0006220201")
+            for i, s in enumerate(sources)
+            if keep(s)
         ]
 
-    clusters = named(CLUSTER, True)
-    hard = named("hard", False)
+    # Hard negatives: real extended emission that is not a cluster, nearby galaxies, and the point
+    # sources a field was pointed at (an AGN bright enough to look extended).
+    clusters = named(True, lambda s: s.role == CLUSTER)
+    hard = named(False, lambda s: s.role in (OTHER, GALAXY) or (s.role == POINT and s.target))
     return {
         "n_extended": int(ext.sum()),
         "n_point": int(pnt.sum()),

@@ -83,7 +83,7 @@ def test_grouping_is_friends_of_friends_on_the_sky() -> None:
 
 def test_report_counts_the_classes_and_names_the_known_clusters(bench: RealBenchmark) -> None:
     perfect = np.where(bench.extended, 0.9, 0.1)
-    report = real_report(bench, perfect)
+    report = real_report(bench.sources, perfect)
     assert report["auc_extended_vs_point"] == 1.0
     assert report["n_extended"] == int(bench.extended.sum()) >= 6
     assert report["n_point"] == int(bench.point.sum())
@@ -96,8 +96,8 @@ def test_report_counts_the_classes_and_names_the_known_clusters(bench: RealBench
     }
     assert report["targets_met"]
     assert "Abell 1835" in format_report(report)
-    inverted = real_report(bench, 1.0 - perfect)
+    inverted = real_report(bench.sources, 1.0 - perfect)
     assert inverted["auc_extended_vs_point"] == 0.0
     assert not inverted["targets_met"]
     with pytest.raises(ValueError, match="scores"):
-        real_report(bench, perfect[:-1])
+        real_report(bench.sources, perfect[:-1])
