@@ -20,6 +20,7 @@ from hunt.evaluation.selectors import (
     evaluation_runs,
     metric_history,
 )
+from hunt.learning.domains import input_warnings
 from hunt.learning.selectors import champion
 from hunt.subjects.labels import NEGATIVE_CLASSES
 
@@ -68,6 +69,12 @@ def _page(request: HttpRequest, run: EvaluationRun | None) -> HttpResponse:
             from hunt.evaluation.real_data import real_benchmark
 
             context["real"] = real_benchmark(run.model_version_id)
+            version = run.model_version
+            trained = (version.selection_metrics or {}).get("training_inputs") if version else None
+            if trained:
+                context["input_warnings"] = input_warnings(
+                    trained, list(run.workflow.subject_sets.all())
+                )
         context["negative_kinds"] = sorted(
             {kind for _, r in context["scorers"] for kind in r.get("negatives_by_class") or {}},
             key=lambda kind: (*NEGATIVE_CLASSES, "unclassified").index(kind),

@@ -17,9 +17,12 @@ from django.utils import timezone
 
 from hunt.classify.models import SubjectStatus
 from hunt.learning.dataset import subject_images
+from hunt.learning.domains import domain_temperatures, training_inputs
 from hunt.learning.models import CLASSES, LabelSnapshotRow, ModelVersion, Prediction, TrainingRun
 from hunt.learning.services import model_promote, training_run_claim
 from hunt.learning.signals import model_version_trained
+from hunt.subjects.models import Subject
+from ml.learning.calibrate import apply_temperature
 from ml.learning.config import TrainConfig, TrainingCancelled, TrainProgress
 from ml.learning.metrics import roc_auc, tpr_at_fpr
 from ml.learning.model import ClusterNet
@@ -144,7 +147,8 @@ def _train_and_register(
     ids, labels, weights = splits["train"]
     validation = np.zeros(len(ids), dtype=bool)
     val = splits.get("validation")
-    has_validation = val is not None and len(set(val[1].tolist())) > 1
+    # Both sides of cluster-vs-not are needed for early stopping on AUC-like figures and for calibration.
+    has_validation = val is not None and len(set((val[1] <= 1).tolist())) == 2
     if val is not None and has_validation:
         ids = ids + val[0]
         labels = np.concatenate([labels, val[1]])
@@ -174,9 +178,16 @@ def _train_and_register(
             **_binary_metrics(held.cluster_prob, selection[1]),
             "split": "validation",
             "against": "snapshot labels (crowd consensus, trainable expert labels)",
+            # Per subject set with enough validation labels: its own temperature (hunt.learning.domains).
+            "domain_calibration": domain_temperatures(
+                [pk for pk, v in zip(ids, validation, strict=True) if v],
+                held.cluster_logit,
+                selection[1],
+            ),
         }
     else:
         selection_metrics = {"note": "no validation region with both classes: not compared"}
+    selection_metrics["training_inputs"] = training_inputs(ids)
     buffer = io.BytesIO()
     save_model(model, buffer, metadata={"run": run.pk, "snapshot": run.snapshot.sha256})
     version = ModelVersion(
@@ -211,15 +222,25 @@ def _predictions_write(version: ModelVersion, model: ClusterNet, mc_samples: int
         .order_by("subject_id")
         .values_list("subject_id", flat=True)
     )
+    set_of = dict(Subject.objects.filter(pk__in=subject_ids).values_list("pk", "subject_set_id"))
+    domains = version.selection_metrics.get("domain_calibration") or {}
     for start in range(0, len(subject_ids), 2000):
         chunk = subject_ids[start : start + 2000]
         output = predict(model, subject_images(chunk), mc_samples=mc_samples, seed=version.seed)
+        probability = output.cluster_prob.copy()
+        for set_id, calibration in domains.items():
+            # A set with its own temperature: its validation labels, not the mixture's, calibrate it.
+            mine = np.asarray([set_of[pk] == int(set_id) for pk in chunk])
+            if mine.any():
+                probability[mine] = apply_temperature(
+                    output.cluster_logit[mine], calibration["temperature"]
+                )
         Prediction.objects.bulk_create(
             [
                 Prediction(
                     model_version=version,
                     subject_id=pk,
-                    cluster_probability=float(output.cluster_prob[i]),
+                    cluster_probability=float(probability[i]),
                     class_probabilities=dict(
                         zip(CLASSES, map(float, output.class_probs[i]), strict=True)
                     ),

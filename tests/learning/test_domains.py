@@ -1,0 +1,118 @@
+"""Per-survey calibration and the training input range: sets with their own labels get their own temperature,
+sets outside what the model learnt from are named with the reason."""
+
+import io
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+
+from hunt.classify.models import Workflow
+from hunt.learning.dataset import subject_images
+from hunt.learning.domains import (
+    MIN_DOMAIN_LABELS,
+    domain_temperatures,
+    input_warnings,
+    training_inputs,
+)
+from hunt.learning.models import ModelVersion, Prediction
+from hunt.learning.pipeline import training_run_execute
+from hunt.learning.services import training_run_start
+from hunt.subjects.models import Cutout, Subject, SubjectSet
+from ml.learning.calibrate import apply_temperature
+from ml.learning.predict import predict
+from ml.learning.store import load_model
+from tests.factories import SubjectFactory, SubjectSetFactory
+from tests.learning.conftest import TINY
+
+
+@pytest.mark.django_db
+def test_each_set_with_enough_labels_gets_its_own_temperature() -> None:
+    sharp, plain, small = (SubjectSetFactory.create() for _ in range(3))
+    rng = np.random.default_rng(0)
+    ids: list[int] = []
+    logits: list[float] = []
+    labels: list[int] = []
+    for subject_set, scale, n in ((sharp, 4.0, 200), (plain, 1.0, 200), (small, 1.0, 10)):
+        y = rng.integers(0, 2, n)
+        # The same evidence, over-confident by `scale` in the "sharp" survey.
+        evidence = (2 * y - 1) * 1.0 + rng.normal(0, 1.5, n)
+        for _ in range(n):
+            ids.append(SubjectFactory.create(subject_set=subject_set).pk)
+        logits.extend(scale * evidence)
+        labels.extend(y)
+
+    temperatures = domain_temperatures(ids, np.asarray(logits), np.asarray(labels))
+
+    assert set(temperatures) == {str(sharp.pk), str(plain.pk)}  # the 10-subject set is too small
+    assert MIN_DOMAIN_LABELS > 10
+    assert temperatures[str(sharp.pk)]["temperature"] == pytest.approx(
+        4 * temperatures[str(plain.pk)]["temperature"], rel=0.25
+    )
+    assert temperatures[str(sharp.pk)]["n"] == 200
+
+
+@pytest.mark.django_db
+def test_sets_outside_the_training_inputs_are_named_with_the_reason() -> None:
+    trained_on = SubjectSetFactory.create()
+    inside = SubjectSetFactory.create(name="Like training")
+    outside = SubjectSetFactory.create(name="Chandra-like")
+
+    def subject(subject_set: SubjectSet, scale: float, exposure: float, optical: bool) -> int:
+        made = SubjectFactory.create(subject_set=subject_set, metadata={"exposure_s": exposure})
+        Cutout.objects.create(
+            subject=made, band="xray", width=8, height=8, pixel_scale_arcsec=scale, data_file="x",
+            preview="x",
+        )  # fmt: skip
+        if optical:
+            Cutout.objects.create(
+                subject=made, band="optical", width=8, height=8, data_file="o", preview="o"
+            )
+        return made.pk
+
+    ids = [subject(trained_on, 3.2 + 0.01 * k, 10_000 + 100 * k, True) for k in range(50)]
+    subject(inside, 3.25, 12_000, True)
+    subject(outside, 0.49, 289_000, False)
+    trained = training_inputs(ids)
+    assert trained["n"] == 50
+    assert trained["optical_share"] == 1.0
+
+    warnings = input_warnings(trained, [inside, outside])
+
+    assert [w["subject_set"] for w in warnings] == ["Chandra-like"]
+    reason = warnings[0]["reason"]
+    assert "pixel scale 0.49" in reason
+    assert "exposure 2.89e+05" in reason
+    assert "X-ray only" in reason
+
+
+@pytest.mark.django_db
+def test_a_trained_model_stores_its_inputs_and_predicts_each_set_with_its_own_temperature(
+    labelled_workflow: Callable[..., Workflow],
+) -> None:
+    workflow = labelled_workflow(count=120)
+    for index, pk in enumerate(Subject.objects.order_by("pk").values_list("pk", flat=True)):
+        # Every third subject: the labels cycle through four classes, so validation holds all of them.
+        Subject.objects.filter(pk=pk).update(split="validation" if index % 3 == 1 else "train")
+
+    run = training_run_start(user=None, workflow=workflow, params=TINY, queue=False)
+    training_run_execute(run.pk)
+
+    version = ModelVersion.objects.get(run=run)
+    metrics = version.selection_metrics
+    assert metrics["training_inputs"]["n"] == 120
+    assert metrics["training_inputs"]["pixel_scale_arcsec"] is not None
+    (set_id, calibration), *_ = metrics["domain_calibration"].items()
+    assert calibration["n"] == 40
+    with version.file.open("rb") as handle:
+        model = load_model(io.BytesIO(handle.read())).model
+    pk = (
+        Subject.objects.filter(subject_set_id=int(set_id))
+        .order_by("pk")
+        .values_list("pk", flat=True)[0]
+    )
+    logit = predict(model, subject_images([pk])).cluster_logit
+    stored = Prediction.objects.get(model_version=version, subject_id=pk).cluster_probability
+    assert stored == pytest.approx(
+        float(apply_temperature(logit, calibration["temperature"])[0]), abs=1e-5
+    )
