@@ -194,3 +194,17 @@ def _elbo(
     qc = np.clip(q[rows], EPS, None)
     entropy = float(-(np.log(qc) * qc).sum())
     return (joint + entropy) / task.size
+
+
+def votes_posterior(
+    result: DawidSkeneResult, task: np.ndarray, worker: np.ndarray, label: np.ndarray, n_tasks: int,
+    worker_weight: np.ndarray | None = None,
+) -> np.ndarray:  # fmt: skip
+    """(T, K) what the votes alone say, with the fitted skills and prior and no gold clamp (for retirement)."""
+    t, w, y = check_votes(
+        task, worker, label, n_tasks, result.confusion.shape[0], result.prior.size
+    )
+    log_prior = np.log(np.clip(result.prior, EPS, None))
+    return normalise_log(
+        log_prior + log_likelihood(result.confusion, t, w, y, n_tasks, worker_weight)
+    )
