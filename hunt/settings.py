@@ -330,6 +330,14 @@ CELERY_BEAT_SCHEDULE = (
     if RETRAIN_CHECK_MINUTES > 0
     else {}
 )
+# The crowd model (volunteer skill, posteriors, retirement by posterior) every CROWD_AGGREGATE_MINUTES,
+# off the classification write path (docs/crowd.md). 0: off (run `manage.py aggregate_crowd` instead).
+CROWD_AGGREGATE_MINUTES = env.float("CROWD_AGGREGATE_MINUTES", default=5)
+if CROWD_AGGREGATE_MINUTES > 0:
+    CELERY_BEAT_SCHEDULE["crowd-aggregate"] = {
+        "task": "hunt.classify.tasks.crowd_aggregate_task",
+        "schedule": CROWD_AGGREGATE_MINUTES * 60.0,
+    }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=25 * 60)

@@ -1,8 +1,11 @@
 """Simulated volunteers for the demo survey: noisy votes drawn from the simulator's truth.
 
-The demo has no real crowd, yet the learning loop and the evaluation need one. Each simulated volunteer
-answers a subject from the confusion model of `ml.learning.dataset.noisy_volunteer_labels` (right with
-probability `accuracy`, mistakes following the Hunt's typical confusions). Votes go through
+The demo has no real crowd, yet the learning loop and the evaluation need one. With `realistic=True` (the demo,
+`manage.py simulate_crowd`) the crowd is `ml.crowd.simulate`'s: skills drawn from a distribution (per-class
+confusion matrices), 5 % spammers, 5 % constant answerers, difficulty growing with a cluster's redshift, and
+heavy-tailed activity. With `realistic=False` every volunteer answers from the confusion model of
+`ml.learning.dataset.noisy_volunteer_labels` (right with probability `accuracy`, mistakes following the Hunt's
+typical confusions; tests use it for exact answers). Votes go through
 `classification_create`, the same write path as a browser, so counts, retirement and the one-vote-per-
 volunteer rule hold exactly as for real volunteers. Volunteers and idempotency keys are derived from the
 seed, so running it again adds nothing.
@@ -60,17 +63,18 @@ def crowd_simulate(
     seed: int = 0,
     truth_source: str = "simulation",
     progress: Callable[[int, int], None] | None = None,
+    realistic: bool = False,
+    spammer_share: float = 0.05,
+    constant_share: float = 0.05,
 ) -> CrowdSimulation:
     """Give every subject of `workflow` with a `truth_source` label `votes_per_subject` simulated votes."""
-    from ml.learning.dataset import noisy_volunteer_labels  # the simulator stack, only when needed
-
     if not 1 <= votes_per_subject <= volunteers:
         raise ValueError("votes_per_subject must lie between 1 and the number of volunteers")
-    truth = dict(
-        ExpertLabel.objects.filter(
-            source=truth_source, subject__statuses__workflow=workflow
-        ).values_list("subject_id", "label")
-    )
+    labelled = ExpertLabel.objects.filter(
+        source=truth_source, subject__statuses__workflow=workflow
+    ).values_list("subject_id", "label", "redshift")
+    truth = {pk: label for pk, label, _ in labelled}
+    redshift_of = {pk: z for pk, _, z in labelled}
     subject_ids = sorted(
         pk
         for pk in SubjectStatus.objects.filter(workflow=workflow).values_list(
@@ -86,12 +90,30 @@ def crowd_simulate(
     ]
     rng = np.random.default_rng([seed, 2024])
     classes = np.asarray([CLASS_INDEX[truth[pk]] for pk in subject_ids], dtype=np.int64)
-    votes = noisy_volunteer_labels(classes, rng, accuracy, votes_per_subject).votes
+    if realistic:
+        from ml.crowd.simulate import crowd_draw, difficulty, votes_draw
+
+        simulated = crowd_draw(
+            volunteers, rng, spammer_share=spammer_share, constant_share=constant_share
+        )
+        z = np.array([np.nan if redshift_of[pk] is None else redshift_of[pk] for pk in subject_ids])
+        drawn = votes_draw(simulated, classes, difficulty(classes, rng, z), votes_per_subject, rng)
+        who_all, answers_all = drawn.volunteer, drawn.answer
+    else:
+        from ml.learning.dataset import (
+            noisy_volunteer_labels,
+        )  # the simulator stack, only when needed
+
+        counts = noisy_volunteer_labels(classes, rng, accuracy, votes_per_subject).votes
+        who_all = np.stack(
+            [rng.choice(volunteers, size=votes_per_subject, replace=False) for _ in subject_ids]
+        )
+        answers_all = np.stack(
+            [rng.permutation(np.repeat(np.arange(counts.shape[1]), row)) for row in counts]
+        )
     created = skipped = 0
     for i, subject_id in enumerate(subject_ids):
-        answers = np.repeat(np.arange(votes.shape[1]), votes[i])
-        who = rng.choice(volunteers, size=votes_per_subject, replace=False)
-        for k, answer_index in zip(who, rng.permutation(answers), strict=True):
+        for k, answer_index in zip(who_all[i], answers_all[i], strict=True):
             answer, redshift = ANSWER_OF_CLASS[int(answer_index)]
             try:
                 result = classification_create(

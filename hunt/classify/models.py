@@ -93,6 +93,16 @@ class Workflow(models.Model):
     seed = models.PositiveIntegerField(
         default=0, help_text="Seeds priorities and the gold schedule's draws."
     )
+    posterior_retire_at = models.FloatField(
+        null=True,
+        blank=True,
+        default=0.995,
+        help_text="Retire a subject when its crowd posterior's top class reaches this probability (checked by "
+        "the crowd aggregation job, beside the count limit and the rules); empty: never. docs/crowd.md.",
+    )
+    posterior_min_votes = models.PositiveIntegerField(
+        default=3, help_text="Votes a subject needs before its posterior may retire it."
+    )
     # Bumped whenever what a volunteer answers changes (question, answers, redshift follow-up).
     version = models.PositiveIntegerField(default=1)
     # Bumped when priorities are rewritten (e.g. by the learning loop): volunteers' walk cursors restart.
@@ -122,6 +132,12 @@ class SubjectStatus(models.Model):
     other_count = models.PositiveIntegerField(default=0)
     retired_at = models.DateTimeField(null=True, blank=True)
     retirement_reason = models.CharField(max_length=50, blank=True)
+    # The crowd posterior p(class | votes, volunteer skills), written by the aggregation job (never by the
+    # classification write path): class -> probability, the votes it counted, and when.
+    posterior = models.JSONField(default=dict, blank=True)
+    posterior_cluster = models.FloatField(null=True, blank=True)
+    posterior_votes = models.PositiveIntegerField(default=0)
+    posterior_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -214,3 +230,79 @@ class VolunteerProgress(models.Model):
 
     def __str__(self) -> str:
         return f"{self.volunteer} in {self.workflow.slug}: {self.seen_count} seen"
+
+
+class CrowdAggregation(models.Model):
+    """One batch run of the crowd model (Dawid-Skene with gold clamped) over a workflow's votes."""
+
+    workflow = models.ForeignKey(Workflow, on_delete=models.CASCADE, related_name="aggregations")
+    method = models.CharField(max_length=40)
+    params = models.JSONField(default=dict)
+    classifications = models.PositiveIntegerField(default=0)
+    # The newest classification it read: the next run is skipped when nothing newer arrived.
+    last_classification_id = models.BigIntegerField(default=0)
+    subjects = models.PositiveIntegerField(default=0)
+    volunteers = models.PositiveIntegerField(default=0)
+    gold = models.PositiveIntegerField(default=0)
+    iterations = models.PositiveIntegerField(default=0)
+    converged = models.BooleanField(default=False)
+    retired = models.PositiveIntegerField(default=0)
+    stats = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    seconds = models.FloatField(default=0.0)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+
+    def __str__(self) -> str:
+        return f"{self.method} #{self.pk} ({self.classifications} votes)"
+
+
+class SubjectPosteriorHistory(models.Model):
+    """A subject's posterior after an aggregation that saw new votes on it."""
+
+    status = models.ForeignKey(SubjectStatus, on_delete=models.CASCADE, related_name="posteriors")
+    aggregation = models.ForeignKey(CrowdAggregation, on_delete=models.CASCADE, related_name="+")
+    probabilities = models.JSONField()
+    votes = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("status_id", "id")
+        indexes = [models.Index(fields=("status", "id"), name="posterior_history_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.status_id} after {self.votes} votes"
+
+
+class VolunteerSkill(models.Model):
+    """What the crowd model learnt about one volunteer in one workflow (docs/crowd.md)."""
+
+    class Flag(models.TextChoices):
+        NONE = "", "None"
+        CONSTANT = "constant", "Nearly always the same answer"
+        UNINFORMATIVE = "uninformative", "No better than chance on gold"
+
+    volunteer = models.ForeignKey(Volunteer, on_delete=models.CASCADE, related_name="skills")
+    workflow = models.ForeignKey(Workflow, on_delete=models.CASCADE, related_name="skills")
+    # Dawid-Skene confusion [true][answer] (rows sum to 1) and the gold-only (SWAP) one with pseudo-counts.
+    confusion = models.JSONField(default=list)
+    gold_confusion = models.JSONField(default=list)
+    gold_counts = models.JSONField(default=list)
+    classifications = models.PositiveIntegerField(default=0)
+    gold_seen = models.PositiveIntegerField(default=0)
+    gold_correct = models.PositiveIntegerField(default=0)
+    information_bits = models.FloatField(default=0.0)
+    weight = models.FloatField(
+        default=1.0, help_text="Power on this volunteer's votes in the posterior."
+    )
+    flag = models.CharField(max_length=20, choices=Flag.choices, blank=True, default="")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=("volunteer", "workflow"), name="skill_one_per_workflow")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.volunteer} in {self.workflow.slug}"

@@ -1,13 +1,22 @@
 """Reads for volunteers: the next subject (an indexed priority walk), subject payloads, history."""
 
+import hashlib
 from typing import Any
 
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db.models import Exists, OuterRef, QuerySet
 
 from hunt.accounts.models import Volunteer
-from hunt.classify.models import Classification, SubjectStatus, VolunteerProgress, Workflow
+from hunt.classify.models import (
+    Classification,
+    SubjectStatus,
+    VolunteerProgress,
+    VolunteerSkill,
+    Workflow,
+)
 from hunt.classify.rules import gold_share, seeded_random
+from hunt.subjects.labels import HUNT_CLASSES
 from hunt.subjects.models import Subject
 
 
@@ -195,3 +204,68 @@ def workflow_examples(
             for pk, name in thumbnails
         )
     return examples
+
+
+# --- Volunteer skill (written by hunt.classify.aggregation) ----------------------------------------------
+
+SKILL_CLASS_NAMES = {
+    "cluster_low_z": "nearby galaxy clusters",
+    "cluster_high_z": "distant galaxy clusters",
+    "galaxy": "nearby galaxies",
+    "point": "point sources",
+    "other": "artefacts",
+}
+# Below this many classifications we say nothing: the crowd model still mostly assumes, it has not learnt.
+SKILL_MIN_CLASSIFICATIONS = 10
+SKILL_RELIABLE = 0.8
+
+
+def volunteer_skill_sentences(*, volunteer: Volunteer) -> list[str]:
+    """Kind, specific sentences about what the crowd model learnt of this volunteer (their own page only)."""
+    sentences = []
+    for skill in VolunteerSkill.objects.filter(volunteer=volunteer).select_related("workflow"):
+        if skill.classifications < SKILL_MIN_CLASSIFICATIONS or not skill.confusion:
+            continue
+        diagonal = {name: skill.confusion[i][i] for i, name in enumerate(HUNT_CLASSES)}
+        strong = [SKILL_CLASS_NAMES[n] for n, p in diagonal.items() if p >= SKILL_RELIABLE]
+        hardest = min(diagonal, key=lambda n: diagonal[n])
+        if strong:
+            sentences.append(f"{skill.workflow.name}: you spot {_join(strong)} reliably.")
+        if diagonal[hardest] < SKILL_RELIABLE:
+            sentences.append(
+                f"{skill.workflow.name}: {SKILL_CLASS_NAMES[hardest]} are the trickiest for you, as for "
+                "many volunteers; the field guide's examples can help."
+            )
+    return sentences
+
+
+def _join(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def volunteer_skill_table(*, workflow: Workflow) -> list[dict[str, Any]]:
+    """The scientists' table: one anonymised row per volunteer (a salted hash, never a name or a key)."""
+
+    rows = []
+    for skill in (
+        VolunteerSkill.objects.filter(workflow=workflow)
+        .order_by("-classifications", "pk")
+        .only(
+            "volunteer_id", "classifications", "gold_seen", "gold_correct", "confusion",
+            "information_bits", "weight", "flag",
+        )
+    ):  # fmt: skip
+        digest = hashlib.sha256(f"{settings.SECRET_KEY}:skill:{skill.volunteer_id}".encode())
+        row: dict[str, Any] = {
+            "volunteer": f"v-{digest.hexdigest()[:10]}",
+            "classifications": skill.classifications,
+            "gold_seen": skill.gold_seen,
+            "gold_accuracy": skill.gold_correct / skill.gold_seen if skill.gold_seen else None,
+            "information_bits": skill.information_bits,
+            "weight": skill.weight,
+            "flag": skill.flag,
+        }
+        for i, name in enumerate(HUNT_CLASSES):
+            row[f"p_right_{name}"] = skill.confusion[i][i] if skill.confusion else None
+        rows.append(row)
+    return rows

@@ -7,4 +7,5 @@ app_name = "classify"
 urlpatterns = [
     path("classify/", views.classify, name="classify"),
     path("classify/mine/", views.my_classifications, name="mine"),
+    path("science/volunteers/", views.volunteer_skills, name="volunteer_skills"),
 ]

@@ -1,15 +1,21 @@
 """Volunteer pages: the classifier and the volunteer's page (a subject's page is Talk's)."""
 
+import csv
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.csrf import ensure_csrf_cookie
+from django.views.decorators.http import require_GET
 
+from hunt.accounts.permissions import scientist_required
 from hunt.accounts.services import volunteer_for_request
 from hunt.classify.apis import SESSION_COUNT_KEY
 from hunt.classify.models import VolunteerProgress
 from hunt.classify.selectors import (
     classifications_of_volunteer,
+    volunteer_skill_sentences,
+    volunteer_skill_table,
     workflow_answers,
     workflow_default,
     workflow_examples,
@@ -54,6 +60,30 @@ def my_classifications(request: HttpRequest) -> HttpResponse:
     recent = classifications_of_volunteer(volunteer=volunteer)[:24]
     progress = VolunteerProgress.objects.filter(volunteer=volunteer).select_related("workflow")
     total = classifications_of_volunteer(volunteer=volunteer).count()
+    context = {
+        "recent": recent,
+        "progress": progress,
+        "total": total,
+        "skill_sentences": volunteer_skill_sentences(volunteer=volunteer),
+    }
+    return render(request, "volunteer/mine.html", context)
+
+
+@require_GET
+@scientist_required
+def volunteer_skills(request: HttpRequest) -> HttpResponse:
+    """What the crowd model learnt of each volunteer, anonymised; `?format=csv` downloads it."""
+    workflow = workflow_default()
+    rows = volunteer_skill_table(workflow=workflow) if workflow is not None else []
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="volunteer-skill.csv"'
+        if rows:
+            writer = csv.DictWriter(response, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+        return response
+    run = workflow.aggregations.first() if workflow is not None else None
     return render(
-        request, "volunteer/mine.html", {"recent": recent, "progress": progress, "total": total}
+        request, "classify/volunteer_skills.html", {"rows": rows, "workflow": workflow, "run": run}
     )

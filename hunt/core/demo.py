@@ -58,6 +58,7 @@ DEMO_SURVEY_SIZE = 2000
 DEMO_SURVEY_SEED = 42
 # Share of the simulated survey made gold (feedback, field guide, retirement of artefacts, training).
 DEMO_GOLD_SHARE = 0.05
+DEMO_VOLUNTEERS = 200
 DATA_DIR = Path(settings.BASE_DIR) / "data"
 XMM_CITATION = (
     "XMM-Newton EPIC images. Based on observations obtained with XMM-Newton, an ESA science mission with "
@@ -181,5 +182,16 @@ def demo_survey_ensure(
         and not Classification.objects.filter(user_agent="crowd simulation").exists()
     ):
         say("Simulated volunteers classify the simulated survey (5 votes each) ...")
-        result = crowd_simulate(workflow=workflow)
+        # A realistic crowd (docs/crowd.md): 200 volunteers of mixed skill, a few spammers and constant
+        # answerers, harder distant clusters, a few volunteers doing most of the work.
+        result = crowd_simulate(workflow=workflow, volunteers=DEMO_VOLUNTEERS, realistic=True)
         say(f"  {result.votes_created} votes on {result.subjects} subjects")
+    if workflow is not None:
+        from hunt.classify.aggregation import crowd_aggregate
+
+        run = crowd_aggregate(workflow=workflow)
+        if run is not None:
+            say(
+                f"  crowd model: {run.volunteers} volunteers' skills, posteriors for {run.subjects} "
+                f"subjects, {run.retired} retired by posterior"
+            )

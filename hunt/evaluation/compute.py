@@ -30,7 +30,10 @@ from ml.evaluation import multiclass_confusion, score_report, stratum_summary
 from ml.evaluation.completeness import completeness_report, entries_in_footprint
 from ml.splits import TEST
 
-SCORERS = ("model", "crowd")
+# The crowd twice: its raw vote fraction and the crowd model's posterior P(cluster) (hunt.classify.aggregation).
+SCORERS = ("model", "crowd", "crowd_posterior")
+# Model against the raw crowd, the comparison the dashboard has always printed.
+COMPARED = ("model", "crowd")
 
 
 @dataclass
@@ -47,6 +50,8 @@ class SubjectTable:
     votes: list[int] = field(default_factory=list)
     crowd_fraction: list[float | None] = field(default_factory=list)
     crowd_class: list[str] = field(default_factory=list)
+    crowd_posterior: list[float | None] = field(default_factory=list)
+    crowd_posterior_class: list[str] = field(default_factory=list)
     model_probability: list[float | None] = field(default_factory=list)
     model_class: list[str] = field(default_factory=list)
 
@@ -61,6 +66,7 @@ def subject_table(run: EvaluationRun) -> SubjectTable:
             "subject_id", "subject__external_id", "subject__subject_set_id", "subject__split",
             "subject__ra", "subject__dec", "subject__metadata", "classification_count", "cluster_count",
             "cluster_low_count", "cluster_high_count", "galaxy_count", "point_count", "other_count",
+            "posterior", "posterior_cluster",
         )
     )  # fmt: skip
     predictions: dict[int, tuple[float, dict[str, float]]] = {}
@@ -87,6 +93,8 @@ def subject_table(run: EvaluationRun) -> SubjectTable:
             galaxy,
             point,
             other,
+            posterior,
+            posterior_cluster,
         ) = row
         table.subject_id.append(pk)
         table.external_id.append(external)
@@ -100,6 +108,10 @@ def subject_table(run: EvaluationRun) -> SubjectTable:
         table.crowd_fraction.append(cluster / total if total else None)
         counts = {"cluster": cluster, "galaxy": galaxy, "point": point, "other": other}
         table.crowd_class.append(consensus_class(counts, low, high))
+        table.crowd_posterior.append(posterior_cluster if total else None)
+        table.crowd_posterior_class.append(
+            max(CLASSES, key=lambda c: posterior.get(c, 0.0)) if total and posterior else ""
+        )
         prediction = predictions.get(pk)
         table.model_probability.append(prediction[0] if prediction else None)
         table.model_class.append(
@@ -253,11 +265,14 @@ def evaluation_compute(run: EvaluationRun) -> tuple[dict[str, Any], dict[str, An
     has_model = run.model_version_id is not None
     model = _finite(table.model_probability)
     crowd = _finite(table.crowd_fraction)
+    crowd_posterior = _finite(table.crowd_posterior)
     votes = np.asarray(table.votes, dtype=np.int64)
     known = (y_all >= 0) & scope
     voted = votes >= max(run.min_votes, 1)
     predicted = np.isfinite(model) if has_model else np.zeros(len(y_all), dtype=bool)
     masks = {"crowd": known & voted}
+    if np.isfinite(crowd_posterior).any():
+        masks["crowd_posterior"] = known & voted & np.isfinite(crowd_posterior)
     if has_model:
         masks = {"model": known & predicted, **masks}
     shared = known & voted & predicted
@@ -282,7 +297,7 @@ def evaluation_compute(run: EvaluationRun) -> tuple[dict[str, Any], dict[str, An
             f"{counts['without_votes']} of those without {max(run.min_votes, 1)} crowd vote(s)"
             + (f", {counts['without_prediction']} without a prediction" if has_model else "")
         )
-    values = {"model": model, "crowd": crowd}
+    values = {"model": model, "crowd": crowd, "crowd_posterior": crowd_posterior}
     truth5 = np.asarray(_truth5(table.subject_id, truth.redshift, truth.truth), dtype=object)
     cluster_class = np.asarray(truth.cluster_class, dtype=object).astype(str)
     redshift = _finite(truth.redshift)
@@ -297,7 +312,11 @@ def evaluation_compute(run: EvaluationRun) -> tuple[dict[str, Any], dict[str, An
             v, y, threshold=run.threshold, resamples=run.bootstrap_resamples, seed=run.seed + index
         )
         report["n_unknown"] = int(
-            (scope & (y_all == -1) & (predicted if name == "model" else voted)).sum()
+            (
+                scope
+                & (y_all == -1)
+                & (predicted if name == "model" else voted & np.isfinite(values[name]))
+            ).sum()
         )
         report["negatives_by_class"] = negatives_by_class(
             v, truth5[mask].astype(str), y, run.threshold
@@ -309,7 +328,11 @@ def evaluation_compute(run: EvaluationRun) -> tuple[dict[str, Any], dict[str, An
                 strata.setdefault(kind, {}).setdefault(stratum, {})[name] = summary
     results["strata"] = strata
     five: dict[str, Any] = {"classes": list(CLASSES)}
-    for name, predicted5 in (("model", table.model_class), ("crowd", table.crowd_class)):
+    for name, predicted5 in (
+        ("model", table.model_class),
+        ("crowd", table.crowd_class),
+        ("crowd_posterior", table.crowd_posterior_class),
+    ):
         if name not in results:
             continue
         pairs = [
@@ -333,7 +356,7 @@ def evaluation_compute(run: EvaluationRun) -> tuple[dict[str, Any], dict[str, An
         "columns": [
             "subject_id", "external_id", "split", "truth", "truth_class", "evaluated", "model_evaluated",
             "crowd_evaluated", "model_probability", "crowd_fraction", "votes", "cluster_class", "redshift",
-            "match_method", "separation_arcsec", "exposure_s", "conflict", "contested",
+            "match_method", "separation_arcsec", "exposure_s", "conflict", "contested", "crowd_posterior",
         ],
         "rows": [
             [
@@ -342,6 +365,7 @@ def evaluation_compute(run: EvaluationRun) -> tuple[dict[str, Any], dict[str, An
                 table.model_probability[i], table.crowd_fraction[i], table.votes[i],
                 truth.cluster_class[i], truth.redshift[i], truth.method[i], truth.separation_arcsec[i],
                 table.exposure_s[i], bool(truth.conflict[i]), bool(truth.contested[i]),
+                table.crowd_posterior[i],
             ]
             for i, pk in enumerate(table.subject_id)
             if scope[i]
@@ -371,7 +395,7 @@ def comparison(
             values[name][shared], y_all[shared], threshold=run.threshold,
             resamples=run.bootstrap_resamples, seed=run.seed + 10 + k,
         )
-        for k, name in enumerate(SCORERS)
+        for k, name in enumerate(COMPARED)
     }  # fmt: skip
     for name, report in reports.items():
         base[name] = {"auc": report.get("auc"), "auc_ci": report.get("auc_ci") or [None, None]}

@@ -12,6 +12,7 @@ import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from hunt.evaluation.compute import SCORERS
 from hunt.evaluation.models import EvaluationRun
 from hunt.evaluation.selectors import metric_history
 
@@ -40,7 +41,7 @@ def provenance(run: EvaluationRun) -> dict[str, Any]:
 
 
 def _scorers(run: EvaluationRun) -> Iterable[tuple[str, dict[str, Any]]]:
-    return ((name, run.results[name]) for name in ("model", "crowd") if run.results.get(name))
+    return ((name, run.results[name]) for name in SCORERS if run.results.get(name))
 
 
 def metrics_table(run: EvaluationRun) -> Table:
@@ -155,7 +156,7 @@ def confusion_table(run: EvaluationRun) -> Table:
         ):  # fmt: skip
             rows.append(["binary", name, r["threshold"], truth, called, count])
     five = run.results.get("confusion5") or {}
-    for name in ("model", "crowd"):
+    for name in SCORERS:
         matrix = five.get(name)
         if matrix is None:
             continue

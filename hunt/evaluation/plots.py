@@ -18,12 +18,19 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
+from hunt.evaluation.compute import SCORERS
 from hunt.evaluation.models import EvaluationRun
 from hunt.evaluation.selectors import evaluation_runs_comparable, metric_history
 
 # (left, bottom, width, height) of the ROC axes as figure fractions; the page's marker uses the same.
 ROC_AXES = (0.13, 0.11, 0.82, 0.80)
-COLOURS = {"model": "#d1495b", "crowd": "#00798c", "previous": "#8d99ae", "ideal": "#555555"}
+COLOURS = {
+    "model": "#d1495b",
+    "crowd": "#00798c",
+    "crowd_posterior": "#edae49",
+    "previous": "#8d99ae",
+    "ideal": "#555555",
+}
 FORMATS = {"png": "image/png", "svg": "image/svg+xml"}
 CLASS_LABELS = ("low-z cluster", "high-z cluster", "galaxy", "point", "other")
 
@@ -39,7 +46,7 @@ def _sizes(result: dict[str, Any]) -> str:
 
 
 def _scorers(run: EvaluationRun) -> list[tuple[str, dict[str, Any]]]:
-    return [(name, run.results[name]) for name in ("model", "crowd") if run.results.get(name)]
+    return [(name, run.results[name]) for name in SCORERS if run.results.get(name)]
 
 
 def _label(run: EvaluationRun, name: str) -> str:

@@ -47,6 +47,10 @@ def evaluation_summary(run: EvaluationRun) -> dict[str, Any]:
         "threshold": run.threshold,
         "model": scorer_summary(results["model"]) if results.get("model") else None,
         "crowd": scorer_summary(results["crowd"]) if results.get("crowd") else None,
+        # The crowd model's posterior P(cluster) on the same subjects (docs/crowd.md); null before it ran.
+        "crowd_posterior": (
+            scorer_summary(results["crowd_posterior"]) if results.get("crowd_posterior") else None
+        ),
         "comparison": results.get("comparison"),
         "completeness": results.get("completeness"),
     }

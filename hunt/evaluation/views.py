@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET
 
 from hunt.accounts.permissions import scientist_required
 from hunt.catalogues.models import ReferenceCatalogue
+from hunt.evaluation.compute import SCORERS
 from hunt.evaluation.downloads import DOWNLOADS, download_render
 from hunt.evaluation.downloads import FORMATS as DATA_FORMATS
 from hunt.evaluation.models import EvaluationRun
@@ -28,7 +29,7 @@ from hunt.subjects.labels import NEGATIVE_CLASSES
 def _slider_data(run: EvaluationRun) -> dict[str, Any]:
     """What the threshold slider needs, per scorer: the grid counts and the class totals."""
     data: dict[str, Any] = {"axes": ROC_AXES, "threshold": run.threshold, "scorers": {}}
-    for name in ("model", "crowd"):
+    for name in SCORERS:
         result = run.results.get(name)
         if result:
             data["scorers"][name] = {
@@ -53,7 +54,7 @@ def _page(request: HttpRequest, run: EvaluationRun | None) -> HttpResponse:
     }
     if run is not None and run.status == EvaluationRun.Status.SUCCEEDED:
         context["slider"] = _slider_data(run)
-        context["scorers"] = [(n, run.results[n]) for n in ("model", "crowd") if run.results.get(n)]
+        context["scorers"] = [(n, run.results[n]) for n in SCORERS if run.results.get(n)]
         context["history"] = [
             {
                 "run": other,

@@ -29,6 +29,15 @@ class LabelSnapshot(models.Model):
     sha256 = models.CharField(max_length=64, db_index=True)
     row_count = models.PositiveIntegerField()
     counts = models.JSONField(default=dict, help_text="Rows per split and per label.")
+    # How crowd labels were made: "plurality" (consensus_class) or the crowd model's posterior, with the run.
+    aggregation = models.CharField(max_length=60, default="plurality")
+    crowd_aggregation = models.ForeignKey(
+        "classify.CrowdAggregation",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -57,6 +66,8 @@ class LabelSnapshotRow(models.Model):
     cluster_fraction = models.FloatField(
         null=True, blank=True, help_text="Share of votes for 'cluster'."
     )
+    # The soft label: the crowd posterior per class (CLASSES order) when the snapshot used one.
+    probabilities = models.JSONField(null=True, blank=True)
     split = models.CharField(max_length=10, choices=Split.choices)
 
     class Meta:
@@ -198,6 +209,8 @@ class Prediction(models.Model):
     cluster_probability = models.FloatField(help_text="Calibrated probability of a galaxy cluster.")
     class_probabilities = models.JSONField(help_text="Probability per Hunt class.")
     uncertainty = models.FloatField()
+    # BALD (bits) over the MC-dropout samples: how much a label would teach the model (active learning).
+    information = models.FloatField(null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -245,6 +245,7 @@ def _predictions_write(version: ModelVersion, model: ClusterNet, mc_samples: int
                         zip(CLASSES, map(float, output.class_probs[i]), strict=True)
                     ),
                     uncertainty=float(output.uncertainty[i]),
+                    information=None if output.mc_bald is None else float(output.mc_bald[i]),
                 )
                 for i, pk in enumerate(chunk)
             ],

@@ -10,6 +10,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
+import numpy as np
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
@@ -20,6 +21,7 @@ from hunt.classify.models import Classification, SubjectStatus, Workflow
 from hunt.classify.rules import seeded_random
 from hunt.learning.models import ModelVersion, Prediction, TrainingRun
 from hunt.learning.snapshots import label_snapshot_create
+from ml.crowd import acquisition
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +42,12 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "min_votes": 3,
     "mc_samples": 8,
     "random_priority_share": 0.2,
+    # Active learning (ml.crowd.acquisition): a share of likely clusters (P >= 0.8) at the front, and a
+    # never-prioritised random sample that keeps one fixed place whatever the model says (unbiased labels).
+    "cluster_priority_share": 0.2,
+    "never_prioritised_share": 0.05,
+    # Crowd labels: "posterior" (the crowd model's, where the aggregation job wrote one) or "plurality".
+    "aggregation": "posterior",
 }
 
 
@@ -97,7 +105,10 @@ def training_run_start(
         raise TrainingAlreadyActive(active)
     try:
         with transaction.atomic():
-            snapshot = label_snapshot_create(workflow=workflow, min_votes=int(merged["min_votes"]))
+            snapshot = label_snapshot_create(
+                workflow=workflow, min_votes=int(merged["min_votes"]),
+                aggregation=str(merged["aggregation"]),
+            )  # fmt: skip
             train_rows = snapshot.counts.get("split", {}).get("train", 0)
             if train_rows < 10:
                 raise NotEnoughLabels(
@@ -208,11 +219,13 @@ def training_run_claim(run_id: int) -> TrainingRun | None:
 
 @transaction.atomic
 def model_promote(*, version: ModelVersion, note: str = "") -> None:
-    """Make `version` the champion and reorder volunteers' queue by its uncertainty, in one transaction.
+    """Make `version` the champion and reorder volunteers' queue by what a label would teach it, in one transaction.
 
     Readers filter predictions by the champion, so they see the old model's predictions or the new ones,
-    never a mix. Priorities: most uncertain first, except a fixed random share (RANDOM_PRIORITY_SHARE) that
-    keeps a seeded-random place so the crowd still sees a fair sample of everything.
+    never a mix. Priorities (`ml.crowd.acquisition.priorities`): most informative first (BALD over the
+    MC-dropout samples; the uncertainty for a version stored without it), likely clusters interleaved at the
+    front, a random share (`random_priority_share`) at seeded-random places, and a never-prioritised sample
+    (`never_prioritised_share`, chosen by subject, the same for every version) at fixed random places.
     """
     ModelVersion.objects.filter(is_champion=True).exclude(pk=version.pk).update(is_champion=False)
     version.is_champion = True
@@ -220,23 +233,42 @@ def model_promote(*, version: ModelVersion, note: str = "") -> None:
     version.promotion_note = note
     version.save(update_fields=["is_champion", "promoted_at", "promotion_note"])
     workflow = version.run.snapshot.workflow
-    share = float(version.params.get("random_priority_share", 0.2))
-    uncertainty = dict(
-        Prediction.objects.filter(model_version=version).values_list("subject_id", "uncertainty")
-    )
-    if not uncertainty:
+    predictions = {
+        pk: (information if information is not None else uncertainty, p)
+        for pk, information, uncertainty, p in Prediction.objects.filter(
+            model_version=version
+        ).values_list("subject_id", "information", "uncertainty", "cluster_probability")
+    }
+    if not predictions:
         return
-    top = max(uncertainty.values()) or 1.0
     statuses = list(
         SubjectStatus.objects.filter(workflow=workflow).only("id", "subject_id", "priority")
     )
-    for status in statuses:
-        draw = seeded_random(workflow.seed, "priority", version.pk, status.subject_id)
-        if status.subject_id in uncertainty and draw >= share:
-            # Walks go in ascending priority: the most uncertain subjects come first.
-            status.priority = 1.0 - uncertainty[status.subject_id] / top
-        else:
-            # A second draw places the random share anywhere in the queue, not all at the front.
-            status.priority = seeded_random(workflow.seed, "place", version.pk, status.subject_id)
+    ids = [status.subject_id for status in statuses]
+    never_share = float(version.params.get("never_prioritised_share", 0.05))
+    never = np.array([seeded_random(workflow.seed, "never", pk) < never_share for pk in ids])
+    places = np.array(
+        [
+            seeded_random(workflow.seed, "never-place", pk)
+            if never[i]
+            else seeded_random(workflow.seed, "place", version.pk, pk)
+            for i, pk in enumerate(ids)
+        ]
+    )
+    # A subject without a prediction takes a random place, like the random share.
+    missing = np.array([pk not in predictions for pk in ids])
+    priority, _stream = acquisition.priorities(
+        information=np.array([predictions.get(pk, (0.0, 0.0))[0] for pk in ids]),
+        cluster_probability=np.array([predictions.get(pk, (0.0, 0.0))[1] for pk in ids]),
+        draws=np.array(
+            [0.0 if missing[i] else seeded_random(workflow.seed, "priority", version.pk, pk)
+             for i, pk in enumerate(ids)]
+        ),
+        places=places, never=never,
+        random_share=float(version.params.get("random_priority_share", 0.2)),
+        cluster_share=float(version.params.get("cluster_priority_share", 0.2)),
+    )  # fmt: skip
+    for status, value in zip(statuses, priority.tolist(), strict=True):
+        status.priority = value
     SubjectStatus.objects.bulk_update(statuses, ["priority"], batch_size=5000)
     Workflow.objects.filter(pk=workflow.pk).update(priority_epoch=F("priority_epoch") + 1)

@@ -87,3 +87,14 @@ def consensus_class(counts: dict[str, int], low: int, high: int) -> str:
     if answer == "cluster":
         return "cluster_high_z" if high > low else "cluster_low_z"
     return answer
+
+
+# The five classes in the CNN head's order (`hunt.learning.models.CLASSES`, `ml.crowd.CLASSES`).
+HUNT_CLASSES = ("cluster_low_z", "cluster_high_z", "galaxy", "point", "other")
+
+
+def answer_class(answer: str, redshift: str) -> str:
+    """One volunteer's answer as a Hunt class: a cluster is high-z only when they said so (like consensus_class)."""
+    if answer == "cluster":
+        return "cluster_high_z" if redshift == "high" else "cluster_low_z"
+    return answer

@@ -22,6 +22,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ml.crowd.acquisition import bald
 from ml.learning._runtime import torch_session
 from ml.learning.augment import N_DIHEDRAL, dihedral
 from ml.learning.model import ClusterNet, check_images
@@ -35,6 +36,8 @@ class Predictions:
     entropy: np.ndarray  # (N,) binary entropy of cluster_prob in bits, 0 (sure) .. 1 (50/50)
     mc_std: np.ndarray | None  # (N,) std of calibrated P(cluster) over MC-dropout samples
     temperature: float
+    # (N,) BALD over the MC-dropout samples, in bits (ml.crowd.acquisition.bald): what a label would teach
+    mc_bald: np.ndarray | None = None
 
     @property
     def uncertainty(self) -> np.ndarray:
@@ -110,6 +113,7 @@ def predict(
     cluster_prob = np.zeros(n, np.float64)
     class_probs = np.zeros((n, model.config.n_classes), np.float64)
     mc_std = np.zeros(n, np.float64) if mc_samples else None
+    mc_bald = np.zeros(n, np.float64) if mc_samples else None
 
     was_training = model.training
     model.eval()
@@ -144,6 +148,8 @@ def predict(
                     _set_dropout(model, False)
                     # Population std (ddof 0): defined for a single sample too, where it is 0.
                     mc_std[rows] = samples.std(dim=0, correction=0).numpy()
+                    if mc_bald is not None:
+                        mc_bald[rows] = bald(samples.numpy())
     finally:
         model.train(was_training)
     return Predictions(
@@ -153,4 +159,5 @@ def predict(
         entropy=binary_entropy_bits(cluster_prob),
         mc_std=mc_std,
         temperature=t,
+        mc_bald=mc_bald,
     )

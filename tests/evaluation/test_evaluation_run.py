@@ -184,3 +184,41 @@ def test_bad_options_are_refused(tmp_path: Path) -> None:
         evaluation_run_create(
             workflow=workflow, catalogue=catalogue, class_filter=["C3"], queue=False
         )
+
+
+@pytest.mark.django_db
+def test_the_crowd_posterior_is_scored_beside_the_raw_vote_fraction(tmp_path: Path) -> None:
+    from hunt.classify.aggregation import crowd_aggregate
+    from hunt.classify.models import SubjectStatus
+    from hunt.evaluation.summary import evaluation_summary
+
+    workflow, catalogue, version, _ = crafted_survey(tmp_path, SUBJECTS, CATALOGUE)
+    before = evaluation_run_execute(
+        evaluation_run_create(
+            workflow=workflow, catalogue=catalogue, model_version=version, split="all",
+            queue=False, bootstrap_resamples=50,
+        ).pk
+    )  # fmt: skip
+    assert before is not None
+    assert "crowd_posterior" not in before.results  # no aggregation yet: nothing to score
+    assert crowd_aggregate(workflow=workflow) is not None
+    run = evaluation_run_execute(
+        evaluation_run_create(
+            workflow=workflow, catalogue=catalogue, model_version=version, split="all",
+            queue=False, bootstrap_resamples=50,
+        ).pk
+    )  # fmt: skip
+    assert run is not None
+    assert run.status == EvaluationRun.Status.SUCCEEDED, run.error
+    posterior, crowd = run.results["crowd_posterior"], run.results["crowd"]
+    assert posterior["n"] == crowd["n"] == 6
+    assert posterior["n_unknown"] == 1
+    # The same code path as the vote fraction: the score is the stored posterior P(cluster).
+    stored = dict(SubjectStatus.objects.values_list("subject__external_id", "posterior_cluster"))
+    columns = run.scores["columns"]
+    for row in run.scores["rows"]:
+        record = dict(zip(columns, row, strict=True))
+        if record["votes"]:
+            assert record["crowd_posterior"] == pytest.approx(stored[record["external_id"]])
+    assert sum(map(sum, run.results["confusion5"]["crowd_posterior"])) == 6
+    assert evaluation_summary(run)["crowd_posterior"]["auc"] == posterior["auc"]

@@ -51,12 +51,18 @@ def test_a_run_trains_registers_predicts_and_promotes_the_first_model(
     workflow.refresh_from_db()
     assert workflow.priority_epoch == epoch_before + 1
     assert dict(SubjectStatus.objects.values_list("subject_id", "priority")) != priorities_before
-    # Outside the random share, the queue follows the model's doubt: priority = 1 - u / max(u).
-    uncertainty = dict(Prediction.objects.values_list("subject_id", "uncertainty"))
-    top = max(uncertainty.values())
+    # Outside the random, likely-cluster and never-prioritised streams, the queue follows what a label would
+    # teach the model (BALD over MC dropout): priority = 1 - information / max(information).
+    information = {
+        pk: float(value or 0.0)
+        for pk, value in Prediction.objects.values_list("subject_id", "information")
+    }
+    assert all(0.0 <= value <= 1.0 for value in information.values())
+    assert Prediction.objects.filter(information__isnull=True).count() == 0
+    top = max(information.values()) or 1.0
     priorities = dict(SubjectStatus.objects.values_list("subject_id", "priority"))
-    by_doubt = [pk for pk in priorities if abs(priorities[pk] - (1 - uncertainty[pk] / top)) < 1e-9]
-    assert len(by_doubt) >= 0.6 * len(priorities)  # the random share is 20 %
+    by_bald = [pk for pk in priorities if abs(priorities[pk] - (1 - information[pk] / top)) < 1e-9]
+    assert len(by_bald) >= 0.5 * len(priorities)  # random 20 %, likely clusters <= 20 %, never 5 %
 
 
 @pytest.mark.django_db

@@ -11,16 +11,23 @@ from hunt.classify.selectors import workflow_default
 
 class Command(BaseCommand):
     help = (
-        "Add simulated volunteer votes (noisy answers drawn from the simulation truth) to the active "
-        "workflow, through the normal classification write path. Idempotent for a given --seed."
+        "Add simulated volunteer votes (answers drawn from the simulation truth by a realistic crowd) to the "
+        "active workflow, through the normal classification write path. Idempotent for a given --seed."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--votes", type=int, default=5, help="Votes per subject (default 5).")
         parser.add_argument(
-            "--accuracy", type=float, default=0.8, help="Chance a volunteer is right (default 0.8)."
-        )
-        parser.add_argument("--volunteers", type=int, default=40, help="Simulated volunteers.")
+            "--accuracy", type=float, default=0.8,
+            help="With --uniform: the chance every volunteer is right (default 0.8).",
+        )  # fmt: skip
+        parser.add_argument(
+            "--uniform", action="store_true",
+            help="Identical volunteers right --accuracy of the time, instead of the realistic crowd "
+            "(skills from a distribution, spammers, constant answerers, difficulty, heavy-tailed activity).",
+        )  # fmt: skip
+        parser.add_argument("--spammers", type=float, default=0.05, help="Share of spammers.")
+        parser.add_argument("--volunteers", type=int, default=200, help="Simulated volunteers.")
         parser.add_argument("--seed", type=int, default=0)
         parser.add_argument("--workflow", help="Workflow slug (default: the active one).")
 
@@ -38,6 +45,7 @@ class Command(BaseCommand):
             result = crowd_simulate(
                 workflow=workflow, votes_per_subject=options["votes"], accuracy=options["accuracy"],
                 volunteers=options["volunteers"], seed=options["seed"],
+                realistic=not options["uniform"], spammer_share=options["spammers"],
             )  # fmt: skip
         except ValueError as error:
             raise CommandError(str(error)) from error

@@ -129,7 +129,7 @@ def _summary(run: EvaluationRun) -> str:
         f"  subjects of known truth: {run.counts['evaluated']} ({run.counts['evaluated_positive']} clusters, "
         f"{run.counts['evaluated_negative']} non-clusters), {run.counts['unknown']} unknown",
     ]
-    for name in ("model", "crowd"):
+    for name in ("model", "crowd", "crowd_posterior"):
         r = run.results.get(name)
         if not r:
             continue

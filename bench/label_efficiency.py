@@ -1,0 +1,248 @@
+"""How many volunteer votes does the loop need? The replay protocol, three arms, the same votes.
+
+    python bench/label_efficiency.py                       # 4 seeds, 1,000 candidates, the CNN trained per arm
+    python bench/label_efficiency.py --no-cnn --seeds 8    # labels only (seconds)
+
+For each seed: a simulated survey (`ml.learning.dataset.simulated_dataset`), split at random into a labelled pool
+(75 %, of which 80 % train and 20 % validation) and a test set scored against the *truth*; 5 % of the pool is gold;
+a realistic simulated crowd (`ml.crowd.simulate`: 200 volunteers with skills from a distribution, 5 % spammers,
+5 % constant answerers, difficulty growing with a cluster's redshift, heavy-tailed activity) pre-draws 15 votes
+per pool subject. Every arm spends from those same votes (`ml.crowd.replay`), with the same budget (15 votes per
+pool subject), in rounds of a twentieth of the pool:
+
+* (a) Panoptes: retire at 15 votes, subjects in random order, plurality labels;
+* (b) today: retire at 15 votes or at >= 5 votes with 80 % agreement, most uncertain first (the CNN's MC-dropout
+  spread, 20 % random share), plurality labels;
+* (c) posterior: Dawid-Skene with gold clamped, retire when the posterior's top class reaches `--threshold`
+  (>= 3 votes, 15 at most), BALD first with a likely-cluster stream, 20 % random and a never-prioritised 5 %.
+
+The CNN is retrained every `--refresh` votes per pool subject for the arms that order by it, and once at the end
+of every arm on that arm's labels (>= 3 votes, or retired); (a) is also trained at (c)'s final vote count (the
+same budget). Reported per arm: votes spent, votes per retired subject, label accuracy (on the non-gold pool;
+a subject without votes counts as wrong), and the CNN's test AUC and TPR at FPR <= 5 %; mean and spread over
+seeds. The last line: the share of (a)'s votes that (c) did not need, where (c) reached (a)'s final label accuracy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from ml.crowd import acquisition
+from ml.crowd.replay import ReplayState, replay
+from ml.crowd.simulate import crowd_draw, difficulty, votes_draw
+
+CAP = 15
+VOLUNTEERS = 200
+
+
+def cnn_fit_score(
+    images: np.ndarray, labels: np.ndarray, weights: np.ndarray, validation: np.ndarray,
+    seed: int, epochs: int,
+) -> Any:  # fmt: skip
+    from ml.learning import TrainConfig, train
+
+    config = TrainConfig(
+        seed=seed, max_epochs=epochs, batch_size=64, learning_rate=2e-3, patience=epochs,
+        num_threads=int(os.environ.get("TORCH_NUM_THREADS", "1")),
+    )  # fmt: skip
+    return train(images, labels, weights=weights, config=config, validation=validation).model
+
+
+def test_metrics(model: Any, images: np.ndarray, truth: np.ndarray) -> dict[str, float]:
+    from ml.learning import predict, roc_auc, tpr_at_fpr
+
+    p = predict(model, images).cluster_prob
+    y = (truth <= 1).astype(np.int64)
+    return {"auc": float(roc_auc(p, y)), "tpr_at_fpr_005": float(tpr_at_fpr(p, y, 0.05))}
+
+
+def labelled(state: ReplayState) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(mask, labels, weights) as a snapshot would take them: >= 3 votes, or retired."""
+    mask = (state.given >= 3) | (state.retired & (state.given > 0))
+    return mask, state.posterior.argmax(axis=1), state.posterior.max(axis=1)
+
+
+def run_seed(seed: int, args: argparse.Namespace) -> dict[str, dict[str, float]]:
+    from ml.learning.dataset import simulated_dataset
+
+    started = time.perf_counter()
+    images, truth, meta = simulated_dataset(args.size, 1000 + seed, 64)
+    rng = np.random.default_rng([seed, 14])
+    order = rng.permutation(args.size)
+    n_pool = int(0.75 * args.size)
+    pool, test = order[:n_pool], order[n_pool:]
+    validation = np.zeros(n_pool, bool)
+    validation[rng.permutation(n_pool)[: n_pool // 5]] = True
+    t_pool = truth[pool]
+    gold = np.where(rng.random(n_pool) < 0.05, t_pool, -1)
+    crowd = crowd_draw(VOLUNTEERS, rng, spammer_share=args.spammers, constant_share=0.05)
+    hard = difficulty(t_pool, rng, redshift=np.asarray(meta["redshift"])[pool])
+    votes = votes_draw(crowd, t_pool, hard, CAP, rng)
+    budget = CAP * n_pool
+    round_size = max(1, n_pool // 20)
+    never = rng.random(n_pool) < 0.05
+    draws, places = rng.random(n_pool), rng.random(n_pool)
+    free = gold < 0
+
+    def accuracy(state: ReplayState) -> dict[str, float]:
+        right = state.labels == t_pool
+        retired = state.retired & free
+        return {
+            "label_accuracy": float(right[free].mean()),
+            "retired": float(retired.sum()),
+            "votes_per_retired": float(state.given[retired].mean())
+            if retired.any()
+            else float("nan"),
+        }
+
+    def model_order(kind: str) -> Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]:
+        """An order that retrains the CNN every `refresh` votes per subject (random until the first model)."""
+        cache: dict[str, Any] = {"at": 0, "order": rng.permutation(n_pool)}
+
+        def order_fn(given: np.ndarray, posterior: np.ndarray, retired: np.ndarray) -> np.ndarray:
+            spent = int(given.sum())
+            if args.cnn and spent >= cache["at"] + args.refresh * n_pool:
+                cache["at"] = spent
+                from ml.learning import predict
+
+                state = ReplayState(given=given, retired=retired, posterior=posterior)
+                mask, labels, weights = labelled(state)
+                if mask.sum() >= 20 and len(set(labels[mask & validation].tolist())) > 1:
+                    model = cnn_fit_score(
+                        images[pool][mask], labels[mask], weights[mask].astype(np.float32),
+                        validation[mask], seed, args.epochs,
+                    )  # fmt: skip
+                    out = predict(model, images[pool], mc_samples=8, seed=seed)
+                    if kind == "uncertainty":
+                        priority = np.where(
+                            draws < 0.2,
+                            places,
+                            1.0 - out.uncertainty / max(out.uncertainty.max(), 1e-9),
+                        )
+                    else:
+                        assert out.mc_bald is not None
+                        priority, _ = acquisition.priorities(
+                            information=out.mc_bald, cluster_probability=out.cluster_prob,
+                            draws=draws, places=places, never=never,
+                        )  # fmt: skip
+                    cache["order"] = np.argsort(priority, kind="stable")
+            return np.asarray(cache["order"])
+
+        return order_fn
+
+    arms: dict[str, ReplayState] = {}
+    arms["a"] = replay(
+        votes, n_workers=VOLUNTEERS, gold=gold, rule="count", budget=budget, round_size=round_size,
+        rng=np.random.default_rng([seed, 1]), measure=accuracy,
+    )  # fmt: skip
+    arms["b"] = replay(
+        votes, n_workers=VOLUNTEERS, gold=gold, rule="rules", budget=budget, round_size=round_size,
+        order=model_order("uncertainty"), measure=accuracy,
+    )  # fmt: skip
+    arms["c"] = replay(
+        votes, n_workers=VOLUNTEERS, gold=gold, rule="posterior", budget=budget,
+        round_size=round_size, threshold=args.threshold, min_votes=args.min_votes, order=model_order("bald"), measure=accuracy,
+    )  # fmt: skip
+    out: dict[str, dict[str, float]] = {}
+    target = arms["a"].curve[-1]["label_accuracy"]
+    for name, state in arms.items():
+        final = state.curve[-1]
+        reached = [point["votes"] for point in state.curve if point["label_accuracy"] >= target]
+        out[name] = {
+            "votes": float(state.spent),
+            "votes_per_retired": final["votes_per_retired"],
+            "label_accuracy": final["label_accuracy"],
+            "votes_to_reach_a": reached[0] if reached else float("nan"),
+        }
+    if args.cnn:
+        for name, state in arms.items():
+            mask, labels, weights = labelled(state)
+            model = cnn_fit_score(
+                images[pool][mask], labels[mask], weights[mask].astype(np.float32),
+                validation[mask], seed, args.epochs,
+            )  # fmt: skip
+            out[name].update(test_metrics(model, images[test], truth[test]))
+        # (a) at (c)'s budget: Panoptes given only the votes (c) needed.
+        same = replay(
+            votes, n_workers=VOLUNTEERS, gold=gold, rule="count", budget=arms["c"].spent,
+            round_size=round_size, rng=np.random.default_rng([seed, 1]), measure=accuracy,
+        )  # fmt: skip
+        mask, labels, weights = labelled(same)
+        if mask.sum() >= 20:
+            model = cnn_fit_score(
+                images[pool][mask], labels[mask], weights[mask].astype(np.float32),
+                validation[mask], seed, args.epochs,
+            )  # fmt: skip
+            out["a@c"] = {
+                "votes": float(same.spent), "label_accuracy": same.curve[-1]["label_accuracy"],
+                **test_metrics(model, images[test], truth[test]),
+            }  # fmt: skip
+    print(f"  seed {seed}: {time.perf_counter() - started:.0f} s", flush=True)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seeds", type=int, default=4)
+    parser.add_argument("--size", type=int, default=1000)
+    parser.add_argument("--epochs", type=int, default=8)
+    parser.add_argument(
+        "--refresh", type=float, default=3.0, help="votes per pool subject between CNNs"
+    )
+    parser.add_argument("--threshold", type=float, default=0.995)
+    parser.add_argument("--min-votes", type=int, default=3)
+    parser.add_argument("--spammers", type=float, default=0.05)
+    parser.add_argument("--no-cnn", dest="cnn", action="store_false")
+    args = parser.parse_args()
+    print(
+        f"label efficiency: {args.seeds} seeds x {args.size} candidates, {VOLUNTEERS} volunteers "
+        f"({args.spammers:.0%} spammers, 5 % constant), threshold {args.threshold}, "
+        f"CNN {'on' if args.cnn else 'off'}; load average {os.getloadavg()[0]:.1f}"
+    )
+    results = [run_seed(seed, args) for seed in range(args.seeds)]
+    keys = (
+        "votes",
+        "votes_per_retired",
+        "label_accuracy",
+        "votes_to_reach_a",
+        "auc",
+        "tpr_at_fpr_005",
+    )
+    print(f"{'arm':5} " + " ".join(f"{k:>22}" for k in keys))
+    for arm in ("a", "b", "c", "a@c"):
+        rows = [r[arm] for r in results if arm in r]
+        if not rows:
+            continue
+        cells = []
+        for key in keys:
+            values = np.array([row.get(key, np.nan) for row in rows], dtype=float)
+            cells.append(
+                f"{np.nanmean(values):>12.4g} ± {np.nanstd(values):<7.2g}"
+                if np.isfinite(values).any()
+                else f"{'-':>22}"
+            )
+        print(f"{arm:5} " + " ".join(cells))
+    a_votes = np.array([r["a"]["votes"] for r in results])
+    c_reach = np.array([r["c"]["votes_to_reach_a"] for r in results])
+    saved = 1.0 - c_reach / a_votes
+    per_seed = ", ".join("not reached" if not np.isfinite(s) else f"{100 * s:.0f}%" for s in saved)
+    print(f"per seed: {per_seed}")
+    if args.cnn:
+        gap = [r["c"]["tpr_at_fpr_005"] - r["a"]["tpr_at_fpr_005"] for r in results]
+        print(f"CNN TPR at FPR <= 5 %, (c) - (a): {np.mean(gap):+.3f} ± {np.std(gap):.3f}")
+    value = 100 * float(np.mean(np.where(np.isfinite(saved), saved, 0.0)))
+    print(f"votes saved: {value:.0f}% at equal label accuracy")
+
+
+if __name__ == "__main__":
+    main()
