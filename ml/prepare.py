@@ -312,7 +312,10 @@ def read_source_list(path: Path, *, image_wcs: WCS, obs_id: str | None = None) -
             ra_value, dec_value = image_wcs.celestial.pixel_to_world_values(x - 1.0, y - 1.0)
             ra, dec = float(ra_value) % 360.0, float(dec_value)
         label = str(row["label"]).strip() if "label" in names else ""
-        name = str(row["name"]).strip() if "name" in names else ""
+        # An empty cell reads back masked (printed "--"): no name.
+        name = (
+            "" if "name" not in names or np.ma.is_masked(row["name"]) else str(row["name"]).strip()
+        )
         prefix = f"{obs_id}-" if obs_id else ""
         sources.append(
             FieldSource(

@@ -114,3 +114,32 @@ def test_the_dashboard_shows_the_real_data_row(scientist_client: Client, tmp_pat
     assert 'id="real-data"' in html
     assert "Real X-ray fields (never trained on)" in html
     assert "J0958" in html
+
+
+@pytest.mark.django_db
+def test_named_targets_of_the_pipeline_fields_are_checked_by_name_and_field_points_are_not() -> (
+    None
+):
+    hunt_workflow()
+    pps = Path(settings.BASE_DIR) / "data" / "xmm" / "pps"
+    for obs_id in ("P0046340101", "P0008820101", "P0018140301"):
+        ingest_run(
+            kind=SubjectSet.Kind.XMM_FIELD,
+            source=pps / f"{obs_id}EPX000OIMAGE8000.fits.gz",
+            options={
+                "set_name": "Pipeline fields", "sources": str(pps / "sources.csv"),
+                "obs_id": obs_id, "evaluation_only": True,
+            },
+            workers=1,
+        )  # fmt: skip
+    version = _model(dict.fromkeys(Subject.objects.values_list("pk", flat=True), 0.3))
+
+    report = real_benchmark(version.pk)
+
+    assert report is not None
+    assert [row["name"] for row in report["known_clusters"]] == [
+        "Centaurus cluster (A3526) [P0046340101-src0001]"
+    ]
+    assert not report["known_clusters"][0]["ok"]  # 0.3 < 0.5: a missed cluster is shown as missed
+    assert [row["name"] for row in report["hard_negatives"]] == ["Cygnus Loop XA knot (SNR)"]
+    assert report["n_point"] == 90  # the star field's detections: points, not named targets
