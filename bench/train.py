@@ -9,7 +9,7 @@ labelled 64x64 cutouts, reporting wall time and training images/s; then inferenc
 plain and with test-time augmentation / MC dropout. Quality: for each seed, a fresh simulated
 survey of ``--size`` candidates; 20 % held out with the *true* labels; the rest labelled by
 simulated volunteers (plurality of ``--volunteers`` answers, each right with probability
-``--accuracy``, mistakes following ``ml.learning.dataset.CONFUSION_AFFINITY``) and weighted by
+``--accuracy``, mistakes following ``ml.learning.labels.CONFUSION_AFFINITY``) and weighted by
 their agreement. Reports AUC and TPR at FPR <= 0.05 for cluster vs not on the held-out truth, mean,
 standard deviation and worst over seeds. Simulated cutouts are cached as .npy under var/bench/.
 Figures depend on what else the machine is doing: the load average is printed beside them.

@@ -21,19 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ml.crowd import N_CLASSES
+from ml.learning.labels import CONFUSION_AFFINITY
 
-# How a volunteer who gets a candidate wrong tends to answer instead (rows: truth, columns: answer; relative
-# weights, diagonal unused): faint distant clusters pass for point sources or artefacts, nearby clusters and
-# galaxies are confused with each other. The same tendencies as `ml.learning.dataset.CONFUSION_AFFINITY`.
-CONFUSION_AFFINITY = np.array(
-    [
-        [0.0, 3.0, 3.0, 1.0, 1.0],  # cluster_low_z
-        [3.0, 0.0, 1.0, 4.0, 2.0],  # cluster_high_z
-        [3.0, 1.0, 0.0, 2.0, 1.0],  # galaxy
-        [1.0, 3.0, 2.0, 0.0, 2.0],  # point
-        [1.0, 2.0, 1.0, 3.0, 0.0],  # other
-    ]
-)
 # What a subject at difficulty 1 looks like to anyone: a quarter right, the rest along the affinities.
 HARD_RIGHT = 0.25
 HARD_CONFUSION = (1 - HARD_RIGHT) * CONFUSION_AFFINITY / CONFUSION_AFFINITY.sum(

@@ -15,25 +15,12 @@ from typing import Any
 
 import numpy as np
 
-from ml.learning.labels import HUNT_CLASSES, N_CLASSES, check_labels
+from ml.learning.labels import CONFUSION_AFFINITY, HUNT_CLASSES, N_CLASSES, check_labels
 from ml.render import CNN_CHANNELS, PREPROCESSING_VERSION, cnn_input
 from ml.simulate import SIMULATOR_VERSION, SimulationParams, simulate_candidate
 from ml.simulate.survey import candidate_rng, plan_classes
 
 _CHUNK = 250
-
-# How a volunteer who gets a candidate wrong tends to answer instead (rows: truth, columns:
-# answer; relative weights, diagonal unused). Faint distant clusters pass for point sources or
-# artefacts; nearby clusters and galaxies are confused with each other.
-CONFUSION_AFFINITY = np.array(
-    [
-        [0.0, 3.0, 3.0, 1.0, 1.0],  # cluster_low_z
-        [3.0, 0.0, 1.0, 4.0, 2.0],  # cluster_high_z
-        [3.0, 1.0, 0.0, 2.0, 1.0],  # galaxy
-        [1.0, 3.0, 2.0, 0.0, 2.0],  # point
-        [1.0, 2.0, 1.0, 3.0, 0.0],  # other
-    ]
-)
 
 
 def _render_range(

@@ -10,6 +10,19 @@ HUNT_CLASSES: tuple[str, ...] = ("cluster_low_z", "cluster_high_z", "galaxy", "p
 N_CLASSES = len(HUNT_CLASSES)
 CLUSTER_INDICES: tuple[int, ...] = (0, 1)
 
+# How a volunteer who gets a candidate wrong tends to answer instead (rows: truth, columns:
+# answer; relative weights, diagonal unused). Faint distant clusters pass for point sources or
+# artefacts; nearby clusters and galaxies are confused with each other.
+CONFUSION_AFFINITY = np.array(
+    [
+        [0.0, 3.0, 3.0, 1.0, 1.0],  # cluster_low_z
+        [3.0, 0.0, 1.0, 4.0, 2.0],  # cluster_high_z
+        [3.0, 1.0, 0.0, 2.0, 1.0],  # galaxy
+        [1.0, 3.0, 2.0, 0.0, 2.0],  # point
+        [1.0, 2.0, 1.0, 3.0, 0.0],  # other
+    ]
+)
+
 
 def check_labels(labels5: np.ndarray) -> np.ndarray:
     """Labels as an int64 vector, refusing anything outside 0..4 (a silent -1 would train as 'other')."""
