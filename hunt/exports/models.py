@@ -10,6 +10,8 @@ from django.conf import settings
 from django.core.files.storage import Storage, default_storage, storages
 from django.db import models
 
+from hunt.core.jobs import Job
+
 
 def export_storage() -> Storage:
     """The private "exports" storage (settings.STORAGES, outside the served media), else the default.
@@ -24,7 +26,11 @@ def export_upload_to(job: "ExportJob", filename: str) -> str:
     return f"exports/{uuid.uuid4().hex}/{filename}"
 
 
-class ExportJob(models.Model):
+class ExportJob(Job):
+    JOB_TASK = "hunt.exports.tasks.export_job_execute"
+    # It rebuilds the file from scratch, so a third delivery is cheap; a file that kills its worker stops there.
+    MAX_ATTEMPTS = 3
+
     class Kind(models.TextChoices):
         CLASSIFICATIONS = "classifications", "Classifications"
         SUBJECTS = "subjects", "Per-subject table"
@@ -41,12 +47,6 @@ class ExportJob(models.Model):
         VOTABLE = "votable", "VOTable"
         PARQUET = "parquet", "Parquet"
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
-
     kind = models.CharField(max_length=20, choices=Kind.choices)
     layout = models.CharField(max_length=10, choices=Layout.choices, blank=True)
     file_format = models.CharField(max_length=10, choices=Format.choices, default=Format.CSV)
@@ -54,10 +54,8 @@ class ExportJob(models.Model):
     snapshot = models.ForeignKey(
         "learning.LabelSnapshot", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     total = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)
-    attempts = models.PositiveIntegerField(default=0)
     file = models.FileField(
         upload_to=export_upload_to, storage=export_storage, max_length=300, blank=True
     )
@@ -65,13 +63,9 @@ class ExportJob(models.Model):
     size_bytes = models.BigIntegerField(default=0)
     sha256 = models.CharField(max_length=64, blank=True)
     row_count = models.PositiveIntegerField(default=0)
-    error = models.TextField(blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ("-created_at", "-id")
