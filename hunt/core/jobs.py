@@ -117,8 +117,9 @@ class Job(models.Model):
     def queue_timeout(cls) -> timedelta:
         return cls.QUEUE_TIMEOUT
 
-    def job_label(self) -> str:
-        return f"{self._meta.verbose_name} #{self.pk}"
+    @classmethod
+    def job_swept(cls, pks: list[int]) -> None:
+        """Called with the jobs the sweeper just failed: remove what their dead attempts left behind."""
 
 
 class JobUnavailable(Exception):
@@ -361,7 +362,8 @@ def jobs_sweep(*, now: Any = None, only: list[type[Job]] | None = None) -> dict[
         manager = model._default_manager
         stale = now - model.stale_after()
         silent = manager.filter(status=JobStatus.RUNNING).filter(_silent_since(stale))
-        failed = silent.update(
+        swept = list(silent.values_list("pk", flat=True))
+        failed = manager.filter(pk__in=swept, status=JobStatus.RUNNING).update(
             status=JobStatus.FAILED,
             finished_at=now,
             error=(
@@ -378,6 +380,11 @@ def jobs_sweep(*, now: Any = None, only: list[type[Job]] | None = None) -> dict[
                 "(is a worker for its queue running?)"
             ),
         )
+        if swept:
+            try:
+                model.job_swept(swept)
+            except Exception:
+                logger.exception("sweeper: cleaning up after %s %s failed", model.__name__, swept)
         if failed:
             logger.warning("sweeper: %s %s job(s) failed", failed, model.__name__)
         counts[model.__name__] = failed

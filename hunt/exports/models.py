@@ -73,6 +73,11 @@ class ExportJob(Job):
     def __str__(self) -> str:
         return f"Export #{self.pk} {self.kind} {self.file_format} ({self.status})"
 
+    @classmethod
+    def job_swept(cls, pks: list[int]) -> None:
+        for job in cls.objects.filter(pk__in=pks).exclude(file=""):
+            job.file.delete(save=True)  # an attempt's file, never served (the job did not succeed)
+
     @property
     def percent(self) -> float:
         if self.status == self.Status.SUCCEEDED:

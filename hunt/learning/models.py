@@ -119,6 +119,11 @@ class TrainingRun(Job):
     def __str__(self) -> str:
         return f"Training run #{self.pk} ({self.status})"
 
+    @classmethod
+    def job_swept(cls, pks: list[int]) -> None:
+        for run in cls.objects.filter(pk__in=pks):
+            run_outputs_delete(run)
+
     @property
     def percent(self) -> float:
         if self.status == self.Status.SUCCEEDED:
@@ -205,3 +210,29 @@ class Prediction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject_id}: p(cluster)={self.cluster_probability:.3f}"
+
+
+def model_file_prefix(run: TrainingRun) -> str:
+    return f"cnn-run{run.pk}-"
+
+
+def run_outputs_delete(run: TrainingRun) -> None:
+    """Remove the model version (predictions included) and model files of a run that has not succeeded.
+
+    Its model files are named by run and attempt (`cnn-run<id>-a<attempt>.pt`), so a file an attempt saved
+    before it died, with or without its version row, is found too.
+    """
+    version = ModelVersion.objects.filter(run=run).first()
+    if version is not None:
+        if version.is_champion:
+            raise ValueError(f"model v{version.pk} serves; it is not an attempt's leftover")
+        version.delete()  # its predictions go with it (CASCADE)
+    storage = model_storage()
+    prefix = model_file_prefix(run)
+    try:
+        _, names = storage.listdir("models")
+    except FileNotFoundError:
+        names = []
+    for name in names:
+        if name.startswith(prefix):
+            storage.delete(f"models/{name}")

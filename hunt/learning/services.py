@@ -24,7 +24,13 @@ from hunt.core.jobs import (
     job_finish,
     jobs_sweep,
 )
-from hunt.learning.models import ModelVersion, Prediction, TrainingRun, model_storage
+from hunt.learning.models import (
+    ModelVersion,
+    Prediction,
+    TrainingRun,
+    model_file_prefix,
+    run_outputs_delete,
+)
 from hunt.learning.snapshots import label_snapshot_create
 
 logger = logging.getLogger(__name__)
@@ -185,24 +191,7 @@ def training_run_claim(run_id: int) -> TrainingRun | None:
 
 def training_run_outputs_delete(*, run: TrainingRun) -> None:
     """Remove the model version (predictions included) and model files of a run that has not succeeded."""
-    version = ModelVersion.objects.filter(run=run).first()
-    if version is not None:
-        if version.is_champion:
-            raise ModelNotPromotable(f"model v{version.pk} serves; it is not an attempt's leftover")
-        version.delete()  # its predictions go with it (CASCADE)
-    storage = model_storage()
-    prefix = model_file_prefix(run)
-    try:
-        _, names = storage.listdir("models")
-    except FileNotFoundError:
-        names = []
-    for name in names:
-        if name.startswith(prefix):
-            storage.delete(f"models/{name}")
-
-
-def model_file_prefix(run: TrainingRun) -> str:
-    return f"cnn-run{run.pk}-"
+    run_outputs_delete(run)
 
 
 def model_file_name(run: TrainingRun) -> str:

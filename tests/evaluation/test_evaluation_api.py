@@ -86,6 +86,8 @@ def test_an_unreachable_broker_fails_the_run_and_answers_503(
         main_app.set_current()
         main_app.set_default()
     assert response.status_code == 503
+    assert response["Retry-After"].isdigit()
+    assert response.json()["code"] == "job_queue_unavailable"
     run = EvaluationRun.objects.get()
     assert run.status == EvaluationRun.Status.FAILED
     assert "broker" in run.error
