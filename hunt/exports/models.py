@@ -5,21 +5,41 @@ served through an authenticated URL (`/api/exports/jobs/<id>/download/`) that ne
 """
 
 import uuid
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.files.storage import Storage, default_storage, storages
+from django.core.signals import setting_changed
 from django.db import models
+from django.dispatch import receiver
+from django.utils.functional import LazyObject, empty
 
 from hunt.core.jobs import Job
 
 
-def export_storage() -> Storage:
+class _ExportStorage(LazyObject):
     """The private "exports" storage (settings.STORAGES, outside the served media), else the default.
 
     Exports hold user names and hashed addresses, so no URL serves them directly: downloads go through the
-    export views, which check who asks. File names carry a random part as a second line of defence.
+    export views, which check who asks. File names carry a random part as a second line of defence. Lazy, and
+    reset when settings.STORAGES changes, so the field never holds on to a storage picked too early.
     """
-    return storages["exports"] if "exports" in settings.STORAGES else default_storage
+
+    def _setup(self) -> None:
+        self._wrapped = storages["exports"] if "exports" in settings.STORAGES else default_storage
+
+
+_export_storage = _ExportStorage()
+
+
+def export_storage() -> Storage:
+    return cast(Storage, _export_storage)
+
+
+@receiver(setting_changed)
+def _export_storage_reset(*, setting: str, **kwargs: Any) -> None:
+    if setting == "STORAGES":
+        _export_storage._wrapped = empty  # type: ignore[assignment]
 
 
 def export_upload_to(job: "ExportJob", filename: str) -> str:
