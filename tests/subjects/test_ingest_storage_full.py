@@ -22,7 +22,7 @@ def test_a_failing_media_storage_fails_the_ingestion_and_leaves_no_file(
         if not read_only:
             fill(media, leave_bytes=40_000)  # room for a candidate or two, then full mid-file
         settings.MEDIA_ROOT = str(media)
-        with pytest.raises(OSError):
+        with pytest.raises(OSError, match=r"No space left|Read-only"):
             ingest_run(
                 kind=SubjectSet.Kind.CANDIDATE_FITS, source=source,
                 options={"set_name": "Full disk"}, workers=1,
