@@ -174,7 +174,7 @@ def _classify_through(
     fault: str, posts: int, inject: Callable[[], None], heal: Callable[[], None]
 ) -> Row:
     """`posts` classification POSTs from fresh volunteers; the fault at a third, healed at two thirds."""
-    from django.db import connections
+    from django.db import close_old_connections, connections
     from django.test import Client
 
     from hunt.classify.models import Classification, SubjectStatus
@@ -192,6 +192,9 @@ def _classify_through(
         body = {"subject": subject_ids[index % len(subject_ids)], "answer": "cluster",
                 "redshift": "low", "idempotency_key": key}  # fmt: skip
         for _ in range(200):  # the page retries a failed POST with the same key
+            # What Django's request handler does around every request (its test client does not): a broken
+            # connection is closed, so the next request reconnects.
+            close_old_connections()
             response = client.post("/api/classifications/", body, content_type="application/json")
             if response.status_code < 500:
                 break

@@ -52,7 +52,7 @@
   if (!form || !table) return;
   const message = document.getElementById("ingest-message");
   const listUrl = form.dataset.url;
-  const finished = new Set(["succeeded", "failed"]);
+  const finished = new Set(["succeeded", "failed", "cancelled"]);
 
   const rowFor = (job) => {
     let row = table.querySelector(`tr[data-job-id="${job.id}"]`);
