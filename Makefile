@@ -33,7 +33,7 @@ demo: install
 worker: install
 	$(BIN)/celery -A hunt worker -Q default -n default@%h --loglevel INFO
 
-## beat: the scheduler (scheduled retraining when enough new labels arrived); run exactly one
+## beat: the scheduler (the dead-job sweeper every 30 s, scheduled retraining); run exactly one
 beat: install
 	$(BIN)/celery -A hunt beat --loglevel INFO
 

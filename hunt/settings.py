@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "hunt.core.middleware.RejectNulMiddleware",
+    "hunt.core.middleware.ApiBodyLimitMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into its 429 answer.
     "axes.middleware.AxesMiddleware",
 ]
@@ -234,6 +235,8 @@ AXES_HTTP_RESPONSE_CODE = 429
 AXES_CLIENT_IP_CALLABLE = "hunt.core.client.client_ip"
 AXES_VERBOSE = False
 X_FRAME_OPTIONS = "DENY"
+# JSON under /api/, Django's page elsewhere (hunt.core.errors).
+CSRF_FAILURE_VIEW = "hunt.core.errors.csrf_failure"
 SECURE_REFERRER_POLICY = "same-origin"
 
 # --- Django REST framework -------------------------------------------------------------------------
@@ -255,6 +258,8 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # {"detail", "code"} for every error, 503 + Retry-After when the broker or the database is away.
+    "EXCEPTION_HANDLER": "hunt.core.errors.api_exception_handler",
     # Throttles count in the cache: point CACHE_URL at Redis in production so every web process
     # shares the counts. Write endpoints add a ScopedRateThrottle with their own scope.
     "DEFAULT_THROTTLE_CLASSES": [
@@ -320,16 +325,27 @@ RETRAIN_CHECK_MINUTES = env.int("RETRAIN_CHECK_MINUTES", default=60)
 RETRAIN_MIN_NEW_LABELS = env.int("RETRAIN_MIN_NEW_LABELS", default=500)
 # Hyper-parameters for scheduled runs, over hunt.learning.services.DEFAULT_PARAMS.
 RETRAIN_SCHEDULE_PARAMS: dict[str, object] = {}
-CELERY_BEAT_SCHEDULE = (
-    {
-        "retrain-when-labels-arrive": {
-            "task": "hunt.learning.tasks.training_schedule_check_task",
-            "schedule": RETRAIN_CHECK_MINUTES * 60.0,
-        }
+# Background jobs (hunt.core.jobs): a running job beats every JOBS_HEARTBEAT_SECONDS; one silent for
+# JOBS_STALE_AFTER_SECONDS is failed by the sweeper, which celery beat runs every JOBS_SWEEP_SECONDS whether
+# or not anything new is triggered. A dead job is thus resolved within stale + sweep seconds (90 by default).
+JOBS_HEARTBEAT_SECONDS = env.float("JOBS_HEARTBEAT_SECONDS", default=10.0)
+JOBS_STALE_AFTER_SECONDS = env.float("JOBS_STALE_AFTER_SECONDS", default=60.0)
+JOBS_SWEEP_SECONDS = env.float("JOBS_SWEEP_SECONDS", default=30.0)
+# What a 503 (broker or database away) asks API clients to wait before trying again.
+API_RETRY_AFTER_SECONDS = env.int("API_RETRY_AFTER_SECONDS", default=30)
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "sweep-dead-jobs": {
+        "task": "hunt.core.tasks.jobs_sweep_task",
+        "schedule": JOBS_SWEEP_SECONDS,
+        # A sweep nobody ran before the next one is due is worthless: never let them pile up.
+        "options": {"expires": JOBS_SWEEP_SECONDS},
     }
-    if RETRAIN_CHECK_MINUTES > 0
-    else {}
-)
+}
+if RETRAIN_CHECK_MINUTES > 0:
+    CELERY_BEAT_SCHEDULE["retrain-when-labels-arrive"] = {
+        "task": "hunt.learning.tasks.training_schedule_check_task",
+        "schedule": RETRAIN_CHECK_MINUTES * 60.0,
+    }
 # The crowd model (volunteer skill, posteriors, retirement by posterior) every CROWD_AGGREGATE_MINUTES,
 # off the classification write path (docs/crowd.md). 0: off (run `manage.py aggregate_crowd` instead).
 CROWD_AGGREGATE_MINUTES = env.float("CROWD_AGGREGATE_MINUTES", default=5)

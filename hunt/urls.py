@@ -29,3 +29,9 @@ if settings.SERVE_MEDIA:
 
 admin.site.site_header = "Cluster Hunt administration"
 admin.site.site_title = "Cluster Hunt admin"
+
+# JSON errors under /api/, the site's pages elsewhere (hunt.core.errors).
+handler400 = "hunt.core.errors.bad_request"
+handler403 = "hunt.core.errors.permission_denied"
+handler404 = "hunt.core.errors.not_found"
+handler500 = "hunt.core.errors.server_error"

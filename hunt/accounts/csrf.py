@@ -4,6 +4,9 @@ DRF enforces CSRF only for session-authenticated users; an anonymous volunteer's
 so their writes need the same protection. Token-authenticated scripts are exempt (no cookies involved).
 """
 
+import json
+from contextlib import suppress
+
 from django.http import HttpRequest
 from django.middleware.csrf import CsrfViewMiddleware
 from rest_framework.exceptions import PermissionDenied
@@ -21,4 +24,8 @@ def enforce_csrf_unless_token(request: Request) -> None:
     check.process_request(request._request)
     reason = check.process_view(request._request, None, (), {})  # type: ignore[arg-type]
     if reason:
-        raise PermissionDenied(f"CSRF failed: {reason.content.decode(errors='replace')[:200]}")
+        # Under /api/ the failure view (hunt.core.errors.csrf_failure) answers {"detail": "CSRF failed: ..."}.
+        text = reason.content.decode(errors="replace")
+        with suppress(ValueError, TypeError, KeyError):
+            text = str(json.loads(text)["detail"]).removeprefix("CSRF failed: ")
+        raise PermissionDenied(f"CSRF failed: {text[:200]}")

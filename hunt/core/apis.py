@@ -30,6 +30,7 @@ class WorkerPingOutput(serializers.ModelSerializer):
             "created_at",
             "answered_at",
             "round_trip_ms",
+            "error",
         )
         read_only_fields = fields
 
@@ -39,7 +40,7 @@ class WorkerPingListCreateApi(APIView):
     throttle_classes = (ScopedWriteRateThrottle,)
     throttle_scope = "worker_ping"
 
-    @extend_schema(request=None, responses={202: WorkerPingOutput})
+    @extend_schema(request=None, responses={202: WorkerPingOutput, 503: None})
     def post(self, request: Request) -> Response:
         ping = worker_ping_start(user=request.user)
         return Response(WorkerPingOutput(ping).data, status=status.HTTP_202_ACCEPTED)

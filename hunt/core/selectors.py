@@ -1,5 +1,6 @@
 """Reads for the site frame."""
 
+from contextlib import suppress
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -60,10 +61,14 @@ def site_statistics_uncached() -> dict[str, Any]:
 
 def site_statistics() -> dict[str, Any]:
     """Headline numbers for the landing, about and science pages, at most STATISTICS_TTL_S seconds old."""
-    stats: dict[str, Any] | None = cache.get(STATISTICS_CACHE_KEY)
+    # The cache is an optimisation: when it is down (Redis restarting), the figures are computed afresh.
+    stats: dict[str, Any] | None = None
+    with suppress(Exception):
+        stats = cache.get(STATISTICS_CACHE_KEY)
     if stats is None:
         stats = site_statistics_uncached()
-        cache.set(STATISTICS_CACHE_KEY, stats, STATISTICS_TTL_S)
+        with suppress(Exception):
+            cache.set(STATISTICS_CACHE_KEY, stats, STATISTICS_TTL_S)
     return stats
 
 

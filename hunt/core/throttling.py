@@ -1,7 +1,15 @@
-"""Throttles shared by the APIs, all keyed on `hunt.core.client.client_ip` for anonymous clients."""
+"""Throttles shared by the APIs, all keyed on `hunt.core.client.client_ip` for anonymous clients.
 
+Throttles fail open: they count in the cache (Redis in production), and a cache outage must not turn every
+classification into a 500. Throttling is politeness, not a security boundary (abuse limits belong in front
+of the app too), so while the cache is away requests pass and the outage is logged, at most once a minute.
+"""
+
+import logging
+import time
 from typing import TYPE_CHECKING, Any, cast
 
+from django.core.exceptions import ImproperlyConfigured
 from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
 
 from hunt.core.client import client_ip
@@ -13,11 +21,37 @@ if TYPE_CHECKING:
     from rest_framework.views import APIView
 
 
+logger = logging.getLogger(__name__)
+LOG_EVERY_SECONDS = 60.0
+_last_logged = [0.0]
+
+
+def _cache_down(error: Exception) -> None:
+    now = time.monotonic()
+    if now - _last_logged[0] >= LOG_EVERY_SECONDS:
+        _last_logged[0] = now
+        logger.warning("throttle cache unavailable, letting requests through: %r", error)
+
+
 class _HonestIdent:
-    """DRF's `get_ident` would key on a client-chosen X-Forwarded-For; ours trusts configured proxies only."""
+    """DRF's `get_ident` would key on a client-chosen X-Forwarded-For; ours trusts configured proxies only.
+
+    Also where every throttle of ours fails open when the cache is down.
+    """
 
     def get_ident(self, request: "Request") -> str:
         return client_ip(request)
+
+    def allow_request(self, request: "Request", view: "APIView") -> bool:
+        try:
+            return cast(bool, super().allow_request(request, view))  # type: ignore[misc]
+        except ImproperlyConfigured:
+            raise
+        except (
+            Exception
+        ) as error:  # redis.ConnectionError, TimeoutError, ... whatever the backend raises
+            _cache_down(error)
+            return True
 
 
 class AnonThrottle(_HonestIdent, AnonRateThrottle):

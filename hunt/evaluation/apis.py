@@ -144,8 +144,8 @@ class EvaluationRunListCreateApi(APIView):
                 threshold=values["threshold"], bootstrap_resamples=values["bootstrap_resamples"],
                 min_votes=values["min_votes"], user=user,
             )  # fmt: skip
-        except EvaluationUnavailable as error:
-            return Response({"detail": str(error)}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+        except EvaluationUnavailable:
+            raise  # 503 JSON with Retry-After (hunt.core.errors)
         except EvaluationError as error:
             return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
         run.refresh_from_db()

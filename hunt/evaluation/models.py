@@ -10,16 +10,14 @@ from django.db import models
 
 from hunt.catalogues.models import ReferenceCatalogue
 from hunt.classify.models import Workflow
+from hunt.core.jobs import Job
 from hunt.learning.models import ModelVersion
 from hunt.subjects.models import SubjectSet
 
 
-class EvaluationRun(models.Model):
-    class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
+class EvaluationRun(Job):
+    JOB_TASK = "hunt.evaluation.tasks.evaluation_run_task"
+    MAX_ATTEMPTS = 2
 
     class Split(models.TextChoices):
         # The locked test regions (ml/splits.py): never trained on, never used to pick or calibrate a model.
@@ -30,7 +28,6 @@ class EvaluationRun(models.Model):
         TRAINING = "training", "After a training run"
         MANUAL = "manual", "On demand"
 
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     trigger = models.CharField(max_length=10, choices=Trigger.choices, default=Trigger.MANUAL)
     workflow = models.ForeignKey(Workflow, on_delete=models.PROTECT, related_name="+")
     model_version = models.ForeignKey(
@@ -73,17 +70,10 @@ class EvaluationRun(models.Model):
     # Column-oriented per-subject table (subject ids, truth, scores, strata): compact, and what the
     # scores download serves. Deferred by the selectors: lists never load it.
     scores = models.JSONField(default=dict, blank=True)
-    error = models.TextField(blank=True)
     duration_seconds = models.FloatField(null=True, blank=True)
-    # Deliveries of the task that started the run: a worker killed mid-run gets its message back
-    # (acks_late + reject_on_worker_lost) and tries again, up to services.MAX_ATTEMPTS.
-    attempts = models.PositiveIntegerField(default=0)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ("-created_at", "-id")

@@ -11,15 +11,22 @@ import logging
 import math
 import time
 from collections.abc import Collection
-from functools import partial
 from importlib.metadata import PackageNotFoundError, version
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.utils import timezone
 
 from hunt.catalogues.models import ReferenceCatalogue
 from hunt.classify.models import Workflow
+from hunt.core.jobs import (
+    JobLost,
+    JobUnavailable,
+    job_claim,
+    job_enqueue,
+    job_fail,
+    job_finish,
+    job_running,
+)
 from hunt.evaluation.compute import evaluation_compute
 from hunt.evaluation.models import EvaluationRun
 from hunt.learning.models import LabelSnapshot, ModelVersion
@@ -30,7 +37,7 @@ logger = logging.getLogger(__name__)
 
 EVALUATION_VERSION = "2"
 MAX_RESAMPLES = 10_000
-MAX_ATTEMPTS = 2
+MAX_ATTEMPTS = EvaluationRun.MAX_ATTEMPTS
 
 
 def code_version() -> str:
@@ -45,7 +52,7 @@ class EvaluationError(Exception):
     """A run that cannot be created as asked; the message says why."""
 
 
-class EvaluationUnavailable(EvaluationError):
+class EvaluationUnavailable(EvaluationError, JobUnavailable):
     """The job could not be queued (broker unreachable); the run is marked failed."""
 
 
@@ -108,12 +115,12 @@ def evaluation_run_create(
             user=user,
         )  # fmt: skip
     if queue:
-        if transaction.get_connection().in_atomic_block:
-            # Inside a caller's transaction: like DjangoTask.delay_on_commit, send once the row is
-            # committed (a failure then marks the run failed and is logged).
-            transaction.on_commit(partial(_enqueue, run.pk), robust=True)
-        else:
-            _enqueue(run.pk)  # raises EvaluationUnavailable, so an API can answer 503
+        # Sent once the row is committed (on commit inside a caller's transaction, where a broker outage
+        # fails the run and is logged); outside one, an outage raises EvaluationUnavailable (an API's 503).
+        try:
+            job_enqueue(run)
+        except JobUnavailable as error:
+            raise EvaluationUnavailable(str(error)) from error
     return run
 
 
@@ -155,43 +162,17 @@ def _run_insert(
     )
 
 
-def _enqueue(run_id: int) -> None:
-    from hunt.evaluation.tasks import evaluation_run_task
-
-    try:
-        evaluation_run_task.apply_async(args=[run_id], retry=False)
-    except Exception as error:  # kombu raises transport-specific errors when the broker is down
-        logger.error("could not queue evaluation run #%s: %s", run_id, error)
-        EvaluationRun.objects.filter(pk=run_id, status=EvaluationRun.Status.QUEUED).update(
-            status=EvaluationRun.Status.FAILED,
-            finished_at=timezone.now(),
-            error=f"could not queue the job, is the broker running? ({type(error).__name__}: {error})",
-        )
-        raise EvaluationUnavailable(f"the job queue is unreachable: {error}") from error
-
-
 def evaluation_run_claim(run_id: int) -> EvaluationRun | None:
     """Take a run for computing; None when there is nothing (more) to do for this message.
 
     A finished or missing run is left alone. A run already `running` means its worker died and the message
     came back: it counts another attempt, and past MAX_ATTEMPTS the run is failed instead of looping.
     """
-    with transaction.atomic():
-        run = EvaluationRun.objects.select_for_update().filter(pk=run_id).first()
-        active = (EvaluationRun.Status.QUEUED, EvaluationRun.Status.RUNNING)
-        if run is None or run.status not in active:
-            return None
-        now = timezone.now()
-        if run.attempts >= MAX_ATTEMPTS:
-            run.status, run.finished_at = EvaluationRun.Status.FAILED, now
-            run.error = f"gave up after {run.attempts} attempts (the worker died each time)"
-            run.save(update_fields=["status", "finished_at", "error"])
-            return None
-        run.attempts += 1
-        run.status = EvaluationRun.Status.RUNNING
-        run.started_at = now
-        run.save(update_fields=["attempts", "status", "started_at"])
-        return run
+    return job_claim(
+        EvaluationRun,
+        run_id,
+        reset={"counts": {}, "results": {}, "scores": {}, "finished_at": None},
+    )
 
 
 def evaluation_run_execute(run_id: int) -> EvaluationRun | None:
@@ -201,22 +182,21 @@ def evaluation_run_execute(run_id: int) -> EvaluationRun | None:
         return None
     start = time.perf_counter()
     try:
-        counts, results, scores = evaluation_compute(run)
+        with job_running(run) as attempt:
+            counts, results, scores = evaluation_compute(run)
+            attempt.check()
+    except JobLost:
+        logger.info("evaluation run #%s: no longer this worker's (cancelled or swept)", run.pk)
+        return run
     except Exception as error:
         logger.exception("evaluation run #%s failed", run.pk)
-        run.status = EvaluationRun.Status.FAILED
-        run.error = f"{type(error).__name__}: {error}"
-        run.finished_at = timezone.now()
+        job_fail(run, f"{type(error).__name__}: {error}")
         run.duration_seconds = time.perf_counter() - start
-        run.save(update_fields=["status", "error", "finished_at", "duration_seconds"])
         return run
-    run.counts, run.results, run.scores = counts, results, scores
-    run.status = EvaluationRun.Status.SUCCEEDED
-    run.finished_at = timezone.now()
-    run.duration_seconds = time.perf_counter() - start
-    run.save(
-        update_fields=["counts", "results", "scores", "status", "finished_at", "duration_seconds"]
-    )
+    job_finish(
+        run, EvaluationRun.Status.SUCCEEDED, counts=counts, results=results, scores=scores,
+        duration_seconds=time.perf_counter() - start,
+    )  # fmt: skip
     return run
 
 

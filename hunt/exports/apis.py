@@ -225,7 +225,9 @@ class ExportJobListCreateApi(ExportThrottleMixin, APIView):
         jobs = export_jobs_visible(request.user)[:50]
         return Response(ExportJobOutput(jobs, many=True).data)
 
-    @extend_schema(request=ExportJobInput, responses={202: ExportJobOutput, 400: None, 429: None})
+    @extend_schema(
+        request=ExportJobInput, responses={202: ExportJobOutput, 400: None, 429: None, 503: None}
+    )
     def post(self, request: Request) -> Response:
         data = ExportJobInput(data=request.data)
         data.is_valid(raise_exception=True)

@@ -5,26 +5,52 @@ served through an authenticated URL (`/api/exports/jobs/<id>/download/`) that ne
 """
 
 import uuid
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.files.storage import Storage, default_storage, storages
+from django.core.signals import setting_changed
 from django.db import models
+from django.dispatch import receiver
+from django.utils.functional import LazyObject, empty
+
+from hunt.core.jobs import Job
 
 
-def export_storage() -> Storage:
+class _ExportStorage(LazyObject):
     """The private "exports" storage (settings.STORAGES, outside the served media), else the default.
 
     Exports hold user names and hashed addresses, so no URL serves them directly: downloads go through the
-    export views, which check who asks. File names carry a random part as a second line of defence.
+    export views, which check who asks. File names carry a random part as a second line of defence. Lazy, and
+    reset when settings.STORAGES changes, so the field never holds on to a storage picked too early.
     """
-    return storages["exports"] if "exports" in settings.STORAGES else default_storage
+
+    def _setup(self) -> None:
+        self._wrapped = storages["exports"] if "exports" in settings.STORAGES else default_storage
+
+
+_export_storage = _ExportStorage()
+
+
+def export_storage() -> Storage:
+    return cast(Storage, _export_storage)
+
+
+@receiver(setting_changed)
+def _export_storage_reset(*, setting: str, **kwargs: Any) -> None:
+    if setting == "STORAGES":
+        _export_storage._wrapped = empty  # type: ignore[assignment]
 
 
 def export_upload_to(job: "ExportJob", filename: str) -> str:
     return f"exports/{uuid.uuid4().hex}/{filename}"
 
 
-class ExportJob(models.Model):
+class ExportJob(Job):
+    JOB_TASK = "hunt.exports.tasks.export_job_execute"
+    # It rebuilds the file from scratch, so a third delivery is cheap; a file that kills its worker stops there.
+    MAX_ATTEMPTS = 3
+
     class Kind(models.TextChoices):
         CLASSIFICATIONS = "classifications", "Classifications"
         SUBJECTS = "subjects", "Per-subject table"
@@ -41,12 +67,6 @@ class ExportJob(models.Model):
         VOTABLE = "votable", "VOTable"
         PARQUET = "parquet", "Parquet"
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
-
     kind = models.CharField(max_length=20, choices=Kind.choices)
     layout = models.CharField(max_length=10, choices=Layout.choices, blank=True)
     file_format = models.CharField(max_length=10, choices=Format.choices, default=Format.CSV)
@@ -54,10 +74,8 @@ class ExportJob(models.Model):
     snapshot = models.ForeignKey(
         "learning.LabelSnapshot", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     total = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)
-    attempts = models.PositiveIntegerField(default=0)
     file = models.FileField(
         upload_to=export_upload_to, storage=export_storage, max_length=300, blank=True
     )
@@ -65,19 +83,20 @@ class ExportJob(models.Model):
     size_bytes = models.BigIntegerField(default=0)
     sha256 = models.CharField(max_length=64, blank=True)
     row_count = models.PositiveIntegerField(default=0)
-    error = models.TextField(blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ("-created_at", "-id")
 
     def __str__(self) -> str:
         return f"Export #{self.pk} {self.kind} {self.file_format} ({self.status})"
+
+    @classmethod
+    def job_swept(cls, pks: list[int]) -> None:
+        for job in cls.objects.filter(pk__in=pks).exclude(file=""):
+            job.file.delete(save=True)  # an attempt's file, never served (the job did not succeed)
 
     @property
     def percent(self) -> float:

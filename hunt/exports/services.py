@@ -11,9 +11,20 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.files import File
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils import timezone
 
+from hunt.core.jobs import (
+    JobLost,
+    JobUnavailable,
+    job_claim,
+    job_enqueue,
+    job_fail,
+    job_finish,
+    job_running,
+    storage_error,
+    storage_save,
+)
 from hunt.exports.classifications import classification_csv_chunks
 from hunt.exports.filters import ExportError, ExportFilters, export_filters_parse
 from hunt.exports.models import ExportJob
@@ -31,7 +42,7 @@ from hunt.exports.tables import EXTENSIONS, table_build, table_write
 logger = logging.getLogger(__name__)
 
 Kind, Layout, Format = ExportJob.Kind, ExportJob.Layout, ExportJob.Format
-MAX_ATTEMPTS = 3
+MAX_ATTEMPTS = ExportJob.MAX_ATTEMPTS
 PROGRESS_SECONDS = 0.5
 
 
@@ -170,21 +181,25 @@ def export_write(spec: ExportSpec, path: Path, *, progress: RowsDone | None = No
 # --- Jobs ---------------------------------------------------------------------------------------------
 
 
-def export_job_create(*, spec: ExportSpec, user: User | None) -> ExportJob:
-    """Record the job and queue it for a worker once the row is committed."""
-    from hunt.exports.tasks import export_job_execute
+class ExportUnavailable(JobUnavailable):
+    """The export could not be queued (the broker is down); the job row is failed."""
 
-    with transaction.atomic():
-        job = ExportJob.objects.create(
-            kind=spec.kind,
-            layout=spec.layout,
-            file_format=spec.file_format,
-            filters=spec.filters.as_json(),
-            snapshot_id=spec.snapshot_id,
-            file_name=spec.file_name,
-            requested_by=user,
-        )
-        export_job_execute.delay_on_commit(job.pk)
+
+def export_job_create(*, spec: ExportSpec, user: User | None) -> ExportJob:
+    """Record the job and queue it for a worker once the row is committed (hunt.core.jobs.job_enqueue)."""
+    job = ExportJob.objects.create(
+        kind=spec.kind,
+        layout=spec.layout,
+        file_format=spec.file_format,
+        filters=spec.filters.as_json(),
+        snapshot_id=spec.snapshot_id,
+        file_name=spec.file_name,
+        requested_by=user,
+    )
+    try:
+        job_enqueue(job)
+    except JobUnavailable as error:
+        raise ExportUnavailable(str(error)) from error
     return job
 
 
@@ -222,50 +237,77 @@ class _ProgressSaver:
         self.connection.close()
 
 
+def export_job_execute(job_id: int) -> ExportJob | None:
+    """The task's entry point: claim the job for this delivery, then build its file."""
+    job = job_claim(
+        ExportJob, job_id, reset={"done": 0, "size_bytes": 0, "sha256": "", "row_count": 0}
+    )
+    if job is None:
+        return None
+    return _export_build(job)
+
+
 def export_job_run(job: ExportJob) -> ExportJob:
-    """Build the job's file (outside any transaction, so progress shows as it goes) and store it."""
-    claimed = ExportJob.objects.filter(
-        pk=job.pk, status__in=(ExportJob.Status.QUEUED, ExportJob.Status.RUNNING)
-    ).update(status=ExportJob.Status.RUNNING, started_at=timezone.now(), attempts=job.attempts + 1)
-    job.refresh_from_db()
-    if not claimed:
+    """What the worker does with `job` (claim, build), in this process; returns the job as it ended."""
+    done = export_job_execute(job.pk)
+    if done is None:
+        job.refresh_from_db()
         return job
-    if job.attempts > MAX_ATTEMPTS:
-        return _job_fail(job, f"gave up after {MAX_ATTEMPTS} attempts (the worker kept dying)")
+    return done
+
+
+def _export_build(job: ExportJob) -> ExportJob:
+    """Build a claimed job's file (outside any transaction, so progress shows as it goes) and store it.
+
+    Idempotent per attempt: a file an earlier attempt stored is removed first. Nothing partial is left: the
+    file is built in a temporary folder and stored whole (a full or read-only storage fails the job with a
+    message naming the cause, and the truncated copy is removed).
+    """
+    if job.file:
+        job.file.delete(save=False)  # an earlier attempt's, never served (the job did not succeed)
+        ExportJob.objects.filter(pk=job.pk).update(file="")
     try:
-        spec = export_job_spec(job)
-        job.total = export_row_count(spec)
-        ExportJob.objects.filter(pk=job.pk).update(total=job.total)
-        progress = _ProgressSaver(job)
-        with tempfile.TemporaryDirectory(prefix="cluster-hunt-export-") as folder:
-            path = Path(folder) / job.file_name
-            try:
-                rows = export_write(spec, path, progress=progress)
-            finally:
-                progress.close()
-            digest = hashlib.sha256()
-            with path.open("rb") as stored:
-                for block in iter(lambda: stored.read(1 << 20), b""):
-                    digest.update(block)
-                stored.seek(0)
-                job.file.save(job.file_name, File(stored), save=False)
-            job.size_bytes = path.stat().st_size
+        with job_running(job) as attempt:
+            spec = export_job_spec(job)
+            job.total = export_row_count(spec)
+            attempt.beat(total=job.total)
+            progress = _ProgressSaver(job)
+            with tempfile.TemporaryDirectory(prefix="cluster-hunt-export-") as folder:
+                path = Path(folder) / job.file_name
+                try:
+                    rows = export_write(spec, path, progress=progress)
+                finally:
+                    progress.close()
+                attempt.check()
+                digest = hashlib.sha256()
+                with path.open("rb") as stored:
+                    for block in iter(lambda: stored.read(1 << 20), b""):
+                        digest.update(block)
+                    stored.seek(0)
+                    name = storage_save(
+                        job.file.storage,
+                        job.file.field.generate_filename(job, job.file_name),
+                        File(stored),
+                    )
+                size = path.stat().st_size
     except ExportError as error:
-        return _job_fail(job, str(error))
+        job_fail(job, str(error))
+        return job
+    except JobLost:
+        return job
     except Exception as error:
-        logger.exception("export job %s failed", job.pk)
-        _job_fail(job, f"{type(error).__name__}: {error}")
-        raise
-    job.sha256, job.row_count, job.done = digest.hexdigest(), rows, rows
-    job.total = max(job.total, rows)
-    job.status, job.finished_at = ExportJob.Status.SUCCEEDED, timezone.now()
-    job.save()
-    return job
-
-
-def _job_fail(job: ExportJob, message: str) -> ExportJob:
-    job.status, job.error, job.finished_at = ExportJob.Status.FAILED, message, timezone.now()
-    job.save(update_fields=["status", "error", "finished_at"])
+        problem = storage_error(error)
+        if problem is None:
+            logger.exception("export job %s failed", job.pk)
+        job_fail(job, problem or f"{type(error).__name__}: {error}")
+        return job
+    finished = job_finish(
+        job, ExportJob.Status.SUCCEEDED, file=name, size_bytes=size, sha256=digest.hexdigest(),
+        row_count=rows, done=rows, total=max(job.total, rows),
+    )  # fmt: skip
+    if not finished:  # cancelled or swept meanwhile: its file is nobody's
+        job.file.storage.delete(name)
+    job.refresh_from_db()
     return job
 
 

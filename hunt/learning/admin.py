@@ -6,6 +6,7 @@ from django.utils.html import format_html
 from hunt.classify.selectors import workflow_default
 from hunt.learning.models import LabelSnapshot, ModelVersion, Prediction, TrainingRun
 from hunt.learning.services import (
+    ModelNotPromotable,
     NotEnoughLabels,
     TrainingAlreadyActive,
     TrainingUnavailable,
@@ -69,7 +70,11 @@ class ModelVersionAdmin(admin.ModelAdmin):
             self.message_user(request, "Select exactly one model version.", messages.ERROR)
             return
         version = queryset.get()
-        model_promote(version=version, note=f"promoted by {request.user} in the admin")
+        try:
+            model_promote(version=version, note=f"promoted by {request.user} in the admin")
+        except ModelNotPromotable as error:
+            self.message_user(request, f"Not promoted: {error}.", messages.ERROR)
+            return
         self.message_user(request, f"Model v{version.pk} is now serving.", messages.SUCCESS)
 
 

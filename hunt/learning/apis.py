@@ -18,9 +18,9 @@ from hunt.core.throttling import ScopedWriteRateThrottle
 from hunt.learning.models import ModelVersion, TrainingRun
 from hunt.learning.selectors import training_runs_recent
 from hunt.learning.services import (
+    ModelNotPromotable,
     NotEnoughLabels,
     TrainingAlreadyActive,
-    TrainingUnavailable,
     model_promote,
     training_run_cancel,
     training_run_start,
@@ -91,8 +91,6 @@ class TrainingRunListCreateApi(APIView):
             return Response(body, status=status.HTTP_409_CONFLICT)
         except NotEnoughLabels as error:
             return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
-        except TrainingUnavailable as error:
-            return Response({"detail": str(error)}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
         response = Response(TrainingRunOutput(run).data, status=status.HTTP_202_ACCEPTED)
         response["Location"] = reverse("api-training-run-detail", args=[run.pk])
         return response
@@ -114,9 +112,7 @@ class TrainingRunCancelApi(APIView):
 
     @extend_schema(request=None, responses={202: TrainingRunOutput})
     def post(self, request: Request, pk: int) -> Response:
-        run = get_object_or_404(TrainingRun, pk=pk)
-        training_run_cancel(run=run)
-        run.refresh_from_db()
+        run = training_run_cancel(run=get_object_or_404(TrainingRun, pk=pk))
         return Response(TrainingRunOutput(run).data, status=status.HTTP_202_ACCEPTED)
 
 
@@ -125,8 +121,12 @@ class ModelPromoteApi(APIView):
 
     permission_classes = (IsAdmin,)
 
-    @extend_schema(request=None, responses={200: None})
+    @extend_schema(request=None, responses={200: None, 409: None})
     def post(self, request: Request, pk: int) -> Response:
         version = get_object_or_404(ModelVersion, pk=pk)
-        model_promote(version=version, note=f"promoted by {request.user}")
+        try:
+            model_promote(version=version, note=f"promoted by {request.user}")
+        except ModelNotPromotable as error:
+            body = {"detail": str(error), "code": "not_promotable"}
+            return Response(body, status=status.HTTP_409_CONFLICT)
         return Response({"detail": f"model v{version.pk} is now the champion"})

@@ -4,6 +4,7 @@ Every model is traceable: a ModelVersion points at the TrainingRun that made it,
 LabelSnapshot (rows + sha256) it learned from.
 """
 
+from datetime import timedelta
 from typing import Any, cast
 
 from django.conf import settings
@@ -15,6 +16,7 @@ from django.dispatch import receiver
 from django.utils.functional import LazyObject, empty
 
 from hunt.classify.models import Workflow
+from hunt.core.jobs import Job
 from hunt.subjects.models import Subject
 
 # The five Hunt classes, in the order of the CNN's 5-class head.
@@ -80,15 +82,14 @@ class LabelSnapshotRow(models.Model):
         return f"{self.subject_id}: {self.label} ({self.source}, {self.split})"
 
 
-class TrainingRun(models.Model):
-    class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
-        CANCELLED = "cancelled", "Cancelled"
+class TrainingRun(Job):
+    """One retraining: the job row (hunt.core.jobs) with its live progress and training curve."""
 
-    ACTIVE = (Status.QUEUED, Status.RUNNING)
+    JOB_TASK = "hunt.learning.tasks.training_run_task"
+    JOB_QUEUE = "training"
+    MAX_ATTEMPTS = 2
+    # Only one run at a time and its worker is dedicated: a run not picked up in 30 minutes never will be.
+    QUEUE_TIMEOUT = timedelta(minutes=30)
 
     class Trigger(models.TextChoices):
         ADMIN = "admin", "Admin (button, API or admin action)"
@@ -97,7 +98,6 @@ class TrainingRun(models.Model):
 
     # A constant column makes "at most one active run" a database constraint, not a race.
     kind = models.CharField(max_length=10, default="cnn", editable=False)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     snapshot = models.ForeignKey(LabelSnapshot, on_delete=models.PROTECT, related_name="runs")
     params = models.JSONField(default=dict, help_text="Hyper-parameters and seed.")
     requested_by = models.ForeignKey(
@@ -110,17 +110,12 @@ class TrainingRun(models.Model):
     batches = models.PositiveIntegerField(default=0)
     loss = models.FloatField(null=True, blank=True)
     curve = models.JSONField(
-        default=list, blank=True, help_text="Per epoch: losses and validation metrics."
+        default=list,
+        blank=True,
+        help_text="Per epoch of the current attempt: losses and validation metrics.",
     )
     metrics = models.JSONField(default=dict, blank=True)
     eta_seconds = models.FloatField(null=True, blank=True)
-    attempts = models.PositiveIntegerField(default=0)
-    cancel_requested = models.BooleanField(default=False)
-    error = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ("-created_at",)
@@ -134,6 +129,11 @@ class TrainingRun(models.Model):
 
     def __str__(self) -> str:
         return f"Training run #{self.pk} ({self.status})"
+
+    @classmethod
+    def job_swept(cls, pks: list[int]) -> None:
+        for run in cls.objects.filter(pk__in=pks):
+            run_outputs_delete(run)
 
     @property
     def percent(self) -> float:
@@ -185,6 +185,8 @@ class ModelVersion(models.Model):
     is_champion = models.BooleanField(default=False)
     promoted_at = models.DateTimeField(null=True, blank=True)
     promotion_note = models.TextField(blank=True)
+    # Set once the file and a prediction for every subject are written: only complete versions may serve.
+    complete = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -221,3 +223,29 @@ class Prediction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject_id}: p(cluster)={self.cluster_probability:.3f}"
+
+
+def model_file_prefix(run: TrainingRun) -> str:
+    return f"cnn-run{run.pk}-"
+
+
+def run_outputs_delete(run: TrainingRun) -> None:
+    """Remove the model version (predictions included) and model files of a run that has not succeeded.
+
+    Its model files are named by run and attempt (`cnn-run<id>-a<attempt>.pt`), so a file an attempt saved
+    before it died, with or without its version row, is found too.
+    """
+    version = ModelVersion.objects.filter(run=run).first()
+    if version is not None:
+        if version.is_champion:
+            raise ValueError(f"model v{version.pk} serves; it is not an attempt's leftover")
+        version.delete()  # its predictions go with it (CASCADE)
+    storage = model_storage()
+    prefix = model_file_prefix(run)
+    try:
+        _, names = storage.listdir("models")
+    except FileNotFoundError:
+        names = []
+    for name in names:
+        if name.startswith(prefix):
+            storage.delete(f"models/{name}")

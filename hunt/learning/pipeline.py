@@ -1,7 +1,8 @@
 """Running a training run end to end: data, training with live progress, calibration on the validation
 regions, model file, predictions for every subject, and champion/challenger promotion on the validation regions.
 
-The serving model changes only in `model_promote`, one transaction; a failed or killed run leaves it as it was.
+The serving model changes only in `training_run_succeed` (the run's success and `model_promote`, one
+transaction); a failed, cancelled or killed run leaves it as it was.
 """
 
 import io
@@ -13,13 +14,34 @@ from typing import Any
 import numpy as np
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.utils import timezone
 
 from hunt.classify.models import SubjectStatus
+from hunt.core.jobs import (
+    JobLost,
+    JobRun,
+    job_fail,
+    job_finish,
+    job_running,
+    storage_error,
+    storage_save,
+)
 from hunt.learning.dataset import subject_images
 from hunt.learning.domains import domain_temperatures, training_inputs
-from hunt.learning.models import CLASSES, LabelSnapshotRow, ModelVersion, Prediction, TrainingRun
-from hunt.learning.services import model_promote, training_run_claim
+from hunt.learning.models import (
+    CLASSES,
+    LabelSnapshotRow,
+    ModelVersion,
+    Prediction,
+    TrainingRun,
+    model_storage,
+)
+from hunt.learning.services import (
+    model_file_name,
+    model_version_complete,
+    training_run_claim,
+    training_run_outputs_delete,
+    training_run_succeed,
+)
 from hunt.learning.signals import model_version_trained
 from hunt.subjects.models import Subject
 from ml.learning.calibrate import apply_temperature
@@ -43,37 +65,59 @@ PROGRESS_EVERY_SECONDS = 1.0
 def training_run_execute(
     run_id: int, *, on_progress: Callable[[TrainProgress], None] | None = None
 ) -> None:
-    """Entry point of the Celery task (and of `manage.py retrain`, which shows `on_progress` as a bar)."""
+    """Entry point of the Celery task (and of `manage.py retrain`, which shows `on_progress` as a bar).
+
+    Job bookkeeping (hunt.core.jobs): the claim clears an earlier attempt's outputs; a heartbeat runs while
+    the attempt trains; the end is written only while this attempt still owns the run, and success and
+    promotion are one transaction. A failure is recorded even across a dropped database connection
+    (`job_fail` reconnects; otherwise the sweeper fails the silent run).
+    """
     run = training_run_claim(run_id)
     if run is None:
         return
     try:
-        import torch
+        with job_running(run) as attempt:
+            import torch
 
-        torch.set_num_threads(settings.TORCH_NUM_THREADS)
-        version, selection = _train_and_register(run, on_progress)
-        promoted = _champion_challenger(version, selection)
-        TrainingRun.objects.filter(pk=run.pk).update(
-            status=TrainingRun.Status.SUCCEEDED, finished_at=timezone.now(), heartbeat_at=timezone.now(),
-            metrics={**run.metrics, "promoted": promoted},
-        )  # fmt: skip
+            torch.set_num_threads(settings.TORCH_NUM_THREADS)
+            version, selection = _train_and_register(run, attempt, on_progress)
+            attempt.check()
+            promote, note = _champion_challenger(version, selection)
+            attempt.check()
+            if not training_run_succeed(run=run, version=version, promote=promote, note=note):
+                raise JobLost(f"training run #{run.pk} is no longer this worker's")
         # Robust: the run has succeeded; a follower's failure (say, queueing its evaluation) must not undo that.
         for receiver, outcome in model_version_trained.send_robust(
-            sender=version, promoted=promoted
+            sender=version, promoted=promote
         ):
             if isinstance(outcome, Exception):
                 logger.error("after run #%s, %r failed: %s", run.pk, receiver, outcome)
-    except TrainingCancelled:
-        TrainingRun.objects.filter(pk=run.pk).update(
-            status=TrainingRun.Status.CANCELLED, finished_at=timezone.now()
-        )
+    except (TrainingCancelled, JobLost) as stopped:
+        logger.info("training run #%s attempt %s stopped: %s", run.pk, run.attempts, stopped)
+        # Cancelled by request (or already cancelled/swept/superseded: then this writes nothing).
+        job_finish(run, TrainingRun.Status.CANCELLED)
+        _outputs_delete(run)
     except Exception as error:
         logger.exception("training run #%s failed", run.pk)
-        TrainingRun.objects.filter(pk=run.pk).update(
-            status=TrainingRun.Status.FAILED,
-            finished_at=timezone.now(),
-            error=f"{type(error).__name__}: {error}",
-        )
+        message = storage_error(error) or f"{type(error).__name__}: {error}"
+        job_fail(run, message)
+        _outputs_delete(run)
+
+
+def _outputs_delete(run: TrainingRun) -> None:
+    """A failed or cancelled attempt leaves no model version or file behind (best effort).
+
+    Only while no later attempt took the run over (that one cleans up at its claim and owns what it writes).
+    """
+    try:
+        row = TrainingRun.objects.filter(pk=run.pk).values("status", "attempts").first()
+        finished = row is not None and row["status"] in (
+            TrainingRun.Status.FAILED, TrainingRun.Status.CANCELLED
+        )  # fmt: skip
+        if finished and row is not None and row["attempts"] == run.attempts:
+            training_run_outputs_delete(run=run)
+    except Exception:
+        logger.exception("training run #%s: its outputs could not be removed", run.pk)
 
 
 def _rows(run: TrainingRun) -> dict[str, tuple[list[int], np.ndarray, np.ndarray]]:
@@ -93,7 +137,9 @@ def _rows(run: TrainingRun) -> dict[str, tuple[list[int], np.ndarray, np.ndarray
     }
 
 
-def _progress_writer(run: TrainingRun, on_progress: Callable[[TrainProgress], None] | None) -> Any:
+def _progress_writer(
+    run: TrainingRun, attempt: JobRun, on_progress: Callable[[TrainProgress], None] | None
+) -> Any:
     last = [0.0]
 
     def report(progress: TrainProgress) -> None:
@@ -110,7 +156,6 @@ def _progress_writer(run: TrainingRun, on_progress: Callable[[TrainProgress], No
             "batches": progress.n_batches,
             "loss": progress.train_loss,
             "eta_seconds": progress.eta_s,
-            "heartbeat_at": timezone.now(),
         }
         if progress.kind == "epoch":
             point = {
@@ -122,20 +167,23 @@ def _progress_writer(run: TrainingRun, on_progress: Callable[[TrainProgress], No
             }
             run.curve = [*run.curve, point]
             fields["curve"] = run.curve
-        TrainingRun.objects.filter(pk=run.pk).update(**fields)
+        # Guarded on this attempt: a cancelled or superseded attempt's progress is not written, and it stops.
+        attempt.beat(**fields)
 
     return report
 
 
-def _should_stop(run: TrainingRun) -> Any:
+def _should_stop(attempt: JobRun) -> Any:
     def check() -> bool:
-        return TrainingRun.objects.filter(pk=run.pk, cancel_requested=True).exists()
+        # Set by any beat (this thread's progress or the heartbeat thread) that finds the run cancelled,
+        # swept or taken over by a redelivery.
+        return attempt.lost.is_set()
 
     return check
 
 
 def _train_and_register(
-    run: TrainingRun, on_progress: Callable[[TrainProgress], None] | None
+    run: TrainingRun, attempt: JobRun, on_progress: Callable[[TrainProgress], None] | None
 ) -> tuple[ModelVersion, Selection | None]:
     splits = _rows(run)
     if "train" not in splits:
@@ -162,7 +210,7 @@ def _train_and_register(
     images = subject_images(ids)
     result = train(
         images, labels, weights=weights, config=config,
-        progress=_progress_writer(run, on_progress), should_stop=_should_stop(run),
+        progress=_progress_writer(run, attempt, on_progress), should_stop=_should_stop(attempt),
         # A snapshot without two classes in its validation regions (a tiny survey) falls back to a
         # stratified random share of the training rows, and says so in the metrics.
         validation=validation if has_validation else None,
@@ -195,11 +243,16 @@ def _train_and_register(
         params=params, temperature=model.temperature, curve=result.curve,
         validation_metrics=result.val_metrics, selection_metrics=selection_metrics,
     )  # fmt: skip
-    version.file.save(f"cnn-run{run.pk}.pt", ContentFile(buffer.getvalue()), save=False)
+    attempt.check()
+    version.file.name = storage_save(
+        model_storage(), f"models/{model_file_name(run)}", ContentFile(buffer.getvalue())
+    )
     version.save()
-    _predictions_write(version, model, int(params.get("mc_samples", 8)))
+    expected = _predictions_write(version, model, int(params.get("mc_samples", 8)), attempt)
+    model_version_complete(version=version, expected=expected)
     run.metrics = {"validation": result.val_metrics, "selection": selection_metrics}
-    TrainingRun.objects.filter(pk=run.pk).update(metrics=run.metrics, heartbeat_at=timezone.now())
+    attempt.beat(metrics=run.metrics)
+    attempt.check()
     return version, selection
 
 
@@ -214,8 +267,12 @@ def _binary_metrics(probabilities: np.ndarray, labels: np.ndarray) -> dict[str, 
     }
 
 
-def _predictions_write(version: ModelVersion, model: ClusterNet, mc_samples: int) -> None:
-    """Predictions for every subject of the workflow, stored under this version (not yet visible)."""
+def _predictions_write(
+    version: ModelVersion, model: ClusterNet, mc_samples: int, attempt: JobRun
+) -> int:
+    """Predictions for every subject of the workflow, stored under this version (not yet visible).
+
+    Returns how many were meant to be written, which `model_version_complete` checks."""
     workflow = version.run.snapshot.workflow
     subject_ids = list(
         SubjectStatus.objects.filter(workflow=workflow)
@@ -251,11 +308,14 @@ def _predictions_write(version: ModelVersion, model: ClusterNet, mc_samples: int
             ],
             batch_size=2000,
         )
-        TrainingRun.objects.filter(pk=version.run_id).update(heartbeat_at=timezone.now())
+        attempt.beat()
+        attempt.check()
+    return len(subject_ids)
 
 
-def _champion_challenger(version: ModelVersion, selection: Selection | None) -> bool:
-    """Promote the new model only if it beats the champion on the new snapshot's validation regions.
+def _champion_challenger(version: ModelVersion, selection: Selection | None) -> tuple[bool, str]:
+    """Whether the new model should serve, and why: only if it beats the champion on the new snapshot's
+    validation regions (the promotion itself is `training_run_succeed`, with the run's success).
 
     Both models are scored on the same validation subjects (the challenger's snapshot), so the comparison is
     fair even when the champion was trained on older labels. The test regions play no part: they report, they
@@ -264,25 +324,17 @@ def _champion_challenger(version: ModelVersion, selection: Selection | None) -> 
     current = ModelVersion.objects.filter(is_champion=True).first()
     challenger_auc = version.selection_metrics.get("auc")
     if current is None:
-        model_promote(version=version, note="first model")
-        return True
+        return True, "first model"
     if challenger_auc is None or selection is None:
-        version.promotion_note = "not promoted: no validation AUC to compare"
-        version.save(update_fields=["promotion_note"])
-        return False
+        return False, "not promoted: no validation AUC to compare"
     images, labels = selection
     with current.file.open("rb") as handle:
         champion_model = load_model(io.BytesIO(handle.read()))
     champion_probs = predict(champion_model.model, images).cluster_prob
     champion_auc = _binary_metrics(champion_probs, labels).get("auc") or 0.0
     if challenger_auc > champion_auc:
-        model_promote(
-            version=version,
-            note=f"validation AUC {challenger_auc:.4f} > champion {champion_auc:.4f}",
-        )
-        return True
-    version.promotion_note = (
-        f"not promoted: validation AUC {challenger_auc:.4f} <= champion {champion_auc:.4f}"
+        return True, f"validation AUC {challenger_auc:.4f} > champion {champion_auc:.4f}"
+    return (
+        False,
+        f"not promoted: validation AUC {challenger_auc:.4f} <= champion {champion_auc:.4f}",
     )
-    version.save(update_fields=["promotion_note"])
-    return False

@@ -7,11 +7,9 @@ redeliveries (acks_late + reject_on_worker_lost redeliver a job whose worker was
 """
 
 import logging
-from datetime import timedelta
 from typing import Any
 
 import numpy as np
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -19,17 +17,27 @@ from django.utils import timezone
 
 from hunt.classify.models import Classification, SubjectStatus, Workflow
 from hunt.classify.rules import seeded_random
-from hunt.learning.models import ModelVersion, Prediction, TrainingRun
+from hunt.core.jobs import (
+    JobUnavailable,
+    job_cancel,
+    job_claim,
+    job_enqueue,
+    job_finish,
+    jobs_sweep,
+)
+from hunt.learning.models import (
+    ModelVersion,
+    Prediction,
+    TrainingRun,
+    model_file_prefix,
+    run_outputs_delete,
+)
 from hunt.learning.snapshots import label_snapshot_create
 from ml.crowd import acquisition
 
 logger = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 2
-# A running job beats at least once per batch; silence this long means its worker is gone.
-STALE_AFTER = timedelta(seconds=getattr(settings, "TRAINING_STALE_AFTER_SECONDS", 180))
-# A queued job nobody picked up this long (lost message, no training worker) is given up.
-QUEUE_TIMEOUT = timedelta(minutes=30)
+MAX_ATTEMPTS = TrainingRun.MAX_ATTEMPTS
 
 DEFAULT_PARAMS: dict[str, Any] = {
     "seed": 0,
@@ -59,7 +67,7 @@ class TrainingAlreadyActive(Exception):
         self.run = run
 
 
-class TrainingUnavailable(Exception):
+class TrainingUnavailable(JobUnavailable):
     """The job could not be queued (e.g. the broker is down); the run is marked failed, not left queued."""
 
 
@@ -67,26 +75,17 @@ class NotEnoughLabels(Exception):
     pass
 
 
+class ModelNotPromotable(Exception):
+    """Only a complete version of a succeeded run may serve: the message says what is missing."""
+
+
 def training_runs_sweep(*, now: Any = None) -> int:
-    """Fail runs whose worker went silent or whose message was never picked up; returns how many."""
-    now = now or timezone.now()
-    stale = TrainingRun.objects.filter(
-        status=TrainingRun.Status.RUNNING, heartbeat_at__lt=now - STALE_AFTER
-    )
-    lost = TrainingRun.objects.filter(
-        status=TrainingRun.Status.QUEUED, created_at__lt=now - QUEUE_TIMEOUT
-    )
-    failed = stale.update(
-        status=TrainingRun.Status.FAILED,
-        finished_at=now,
-        error="the worker stopped reporting (killed or lost)",
-    )
-    failed += lost.update(
-        status=TrainingRun.Status.FAILED,
-        finished_at=now,
-        error="no training worker picked the job up",
-    )
-    return failed
+    """Fail runs whose worker went silent or whose message was never picked up; returns how many.
+
+    Celery beat sweeps every job model (hunt.core.jobs.jobs_sweep); a trigger sweeps training runs first too,
+    so a dead run never blocks a new one with a 409.
+    """
+    return jobs_sweep(now=now, only=[TrainingRun])["TrainingRun"]
 
 
 def training_run_start(
@@ -149,7 +148,9 @@ def training_run_start_if_due(
 
     Returns None (and does nothing) while a run is active, when too few labels are new, or when the snapshot
     would be too small to train on; a schedule must never fail loudly every few minutes for a quiet project.
+    A dead run is swept first, so it cannot keep the schedule off.
     """
+    training_runs_sweep()
     if TrainingRun.objects.filter(status__in=TrainingRun.ACTIVE).exists():
         return None
     new = labels_since_last_run(workflow=workflow)
@@ -168,58 +169,97 @@ def training_run_start_if_due(
 
 
 def _enqueue(run: TrainingRun) -> None:
-    from hunt.learning.tasks import training_run_task
-
     try:
-        training_run_task.apply_async(args=[run.pk], retry=False)
-    except (
-        Exception
-    ) as error:  # kombu raises transport-specific errors when the broker is unreachable
-        TrainingRun.objects.filter(pk=run.pk).update(
-            status=TrainingRun.Status.FAILED, finished_at=timezone.now(),
-            error=f"could not queue the job, is the broker running? ({type(error).__name__}: {error})",
-        )  # fmt: skip
-        raise TrainingUnavailable(f"the job queue is unreachable: {error}") from error
+        job_enqueue(run)
+    except JobUnavailable as error:
+        raise TrainingUnavailable(str(error)) from error
 
 
-def training_run_cancel(*, run: TrainingRun) -> None:
-    """Ask a run to stop at its next batch (a queued run is cancelled at once)."""
-    TrainingRun.objects.filter(pk=run.pk, status=TrainingRun.Status.QUEUED).update(
-        status=TrainingRun.Status.CANCELLED, finished_at=timezone.now()
-    )
-    TrainingRun.objects.filter(pk=run.pk, status=TrainingRun.Status.RUNNING).update(
-        cancel_requested=True
-    )
+def training_run_cancel(*, run: TrainingRun) -> TrainingRun:
+    """Cancel a run now, even when its worker is gone; a live worker stops at its next batch."""
+    return job_cancel(run)
+
+
+# What a new attempt starts from: a redelivered run shows its own progress and curve, never a mix.
+ATTEMPT_RESET: dict[str, Any] = {
+    "epoch": 0, "epochs": 0, "batch": 0, "batches": 0, "loss": None, "eta_seconds": None, "curve": [],
+    "metrics": {}, "finished_at": None,
+}  # fmt: skip
 
 
 def training_run_claim(run_id: int) -> TrainingRun | None:
-    """Take a run for execution, once; None when there is nothing (more) to do for this message.
+    """Take a run for this delivery (hunt.core.jobs.job_claim) and clear what an earlier attempt left.
 
     Idempotent on the run id: a finished run is never re-run; a redelivered running run counts an attempt
-    and is failed past MAX_ATTEMPTS instead of looping forever.
+    (failed past MAX_ATTEMPTS), starts its progress and curve afresh, and finds no model version or model
+    file of the attempt that died, so it can register its own.
     """
-    with transaction.atomic():
-        run = TrainingRun.objects.select_for_update().filter(pk=run_id).first()
-        if run is None or run.status not in TrainingRun.ACTIVE:
-            return None
-        now = timezone.now()
-        if run.attempts >= MAX_ATTEMPTS:
-            run.status, run.finished_at = TrainingRun.Status.FAILED, now
-            run.error = f"gave up after {run.attempts} attempts (the worker died each time)"
-            run.save(update_fields=["status", "finished_at", "error"])
-            return None
-        run.attempts += 1
-        run.status = TrainingRun.Status.RUNNING
-        run.started_at = run.started_at or now
-        run.heartbeat_at = now
-        run.error = ""
-        run.save(update_fields=["attempts", "status", "started_at", "heartbeat_at", "error"])
-        return run
+    run = job_claim(TrainingRun, run_id, reset=ATTEMPT_RESET)
+    if run is not None:
+        training_run_outputs_delete(run=run)
+    return run
+
+
+def training_run_outputs_delete(*, run: TrainingRun) -> None:
+    """Remove the model version (predictions included) and model files of a run that has not succeeded."""
+    run_outputs_delete(run)
+
+
+def model_file_name(run: TrainingRun) -> str:
+    """Keyed by attempt: a file of an attempt that died is never mistaken for this one's."""
+    return f"{model_file_prefix(run)}a{run.attempts}.pt"
+
+
+def model_version_complete(*, version: ModelVersion, expected: int) -> None:
+    """Mark `version` complete once its `expected` predictions are all written (else raise)."""
+    written = Prediction.objects.filter(model_version=version).count()
+    if written != expected:
+        raise ModelNotPromotable(
+            f"model v{version.pk} has {written} predictions for {expected} subjects"
+        )
+    ModelVersion.objects.filter(pk=version.pk).update(complete=True)
+    version.complete = True
+
+
+def model_promotable(version: ModelVersion) -> str | None:
+    """Why `version` may not serve (None when it may): its run succeeded and its predictions are complete."""
+    if version.run.status != TrainingRun.Status.SUCCEEDED:
+        return (
+            f"model v{version.pk} belongs to run #{version.run_id}, which is {version.run.status}"
+        )
+    if not version.complete:
+        return f"model v{version.pk} is incomplete (its predictions were never all written)"
+    return None
 
 
 @transaction.atomic
-def model_promote(*, version: ModelVersion, note: str = "") -> None:
+def training_run_succeed(
+    *, run: TrainingRun, version: ModelVersion, promote: bool, note: str
+) -> bool:
+    """End the attempt as succeeded and, if `promote`, make its version serve, in one transaction.
+
+    False (nothing written, nothing promoted) when the attempt no longer owns the run: cancelled, swept, or
+    superseded by a redelivery.
+    """
+    if not job_finish(
+        run, TrainingRun.Status.SUCCEEDED, metrics={**run.metrics, "promoted": promote}
+    ):
+        transaction.set_rollback(True)
+        return False
+    if promote:
+        model_promote(version=version, note=note)
+    else:
+        version.promotion_note = note
+        version.save(update_fields=["promotion_note"])
+    return True
+
+
+@transaction.atomic
+def model_promote(*, version: ModelVersion, note: str = "") -> ModelVersion:
     """Make `version` the champion and reorder volunteers' queue by what a label would teach it, in one transaction.
+
+    Only a complete version of a succeeded run may serve (`ModelNotPromotable` otherwise): the API, the admin
+    and the page all come here, so none of them can promote a half-written or failed run's model.
 
     Readers filter predictions by the champion, so they see the old model's predictions or the new ones,
     never a mix. Priorities (`ml.crowd.acquisition.priorities`): most informative first (BALD over the
@@ -227,11 +267,19 @@ def model_promote(*, version: ModelVersion, note: str = "") -> None:
     front, a random share (`random_priority_share`) at seeded-random places, and a never-prioritised sample
     (`never_prioritised_share`, chosen by subject, the same for every version) at fixed random places.
     """
+    given = version
+    version = (
+        ModelVersion.objects.select_for_update().select_related("run__snapshot").get(pk=version.pk)
+    )
+    problem = model_promotable(version)
+    if problem is not None:
+        raise ModelNotPromotable(problem)
     ModelVersion.objects.filter(is_champion=True).exclude(pk=version.pk).update(is_champion=False)
     version.is_champion = True
     version.promoted_at = timezone.now()
     version.promotion_note = note
     version.save(update_fields=["is_champion", "promoted_at", "promotion_note"])
+    given.is_champion, given.promoted_at, given.promotion_note = True, version.promoted_at, note
     workflow = version.run.snapshot.workflow
     predictions = {
         pk: (information if information is not None else uncertainty, p)
@@ -240,7 +288,7 @@ def model_promote(*, version: ModelVersion, note: str = "") -> None:
         ).values_list("subject_id", "information", "uncertainty", "cluster_probability")
     }
     if not predictions:
-        return
+        return version
     statuses = list(
         SubjectStatus.objects.filter(workflow=workflow).only("id", "subject_id", "priority")
     )
@@ -272,3 +320,4 @@ def model_promote(*, version: ModelVersion, note: str = "") -> None:
         status.priority = value
     SubjectStatus.objects.bulk_update(statuses, ["priority"], batch_size=5000)
     Workflow.objects.filter(pk=workflow.pk).update(priority_epoch=F("priority_epoch") + 1)
+    return version

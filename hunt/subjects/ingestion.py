@@ -1,12 +1,13 @@
 """The one entry point every trigger uses (command, admin, Celery task): plan, then execute, on a job row."""
 
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import transaction
 
+from hunt.core.jobs import JobUnavailable, job_enqueue
 from hunt.subjects.models import IngestJob
 from hunt.subjects.plans import PLANNERS
 from hunt.subjects.services import (
@@ -14,6 +15,7 @@ from hunt.subjects.services import (
     ProgressCallback,
     default_workers,
     ingest_execute,
+    ingest_job_claim,
     ingest_job_create,
     ingest_job_fail,
 )
@@ -29,28 +31,34 @@ def ingest_run(
     workers: int | None = None,
     progress: ProgressCallback | None = None,
 ) -> IngestJob:
-    """Create a job and ingest `source` of layout `kind`; raises `IngestError` with a clear message."""
+    """Create a job and ingest `source` of layout `kind` in this process; raises `IngestError` clearly."""
     if kind not in PLANNERS:
         raise IngestError(f"unknown layout {kind!r} (expected one of {', '.join(PLANNERS)})")
     job = ingest_job_create(kind=kind, source=str(source), options=options, user=user)
-    return ingest_job_run(job, workers=workers, progress=progress)
+    claimed = ingest_job_claim(job.pk)
+    assert claimed is not None  # a job this call just created
+    return ingest_job_run(claimed, workers=workers, progress=progress)
+
+
+class IngestUnavailable(JobUnavailable):
+    """The ingestion could not be queued (the broker is down); the job row is failed."""
 
 
 def ingest_job_queue(
     *, kind: str, source: str, options: dict[str, Any], user: User | None
 ) -> IngestJob:
     """Queue an ingestion for the worker (web and API triggers), once the job row is committed."""
-    from hunt.subjects.tasks import ingest_job_execute
-
     if kind not in PLANNERS:
         raise IngestError(f"unknown layout {kind!r} (expected one of {', '.join(PLANNERS)})")
     for value in [source, *(options.get(k) for k in ("sources", "exposure_map", "labels"))]:
         if value and not _allowed(Path(value)):
             roots = ", ".join(str(root) for root in settings.INGEST_ROOTS)
             raise IngestError(f"{value} is outside the folders the web may ingest from ({roots})")
-    with transaction.atomic():
-        job = ingest_job_create(kind=kind, source=source, options=options, user=user)
-        ingest_job_execute.delay_on_commit(job.pk)
+    job = ingest_job_create(kind=kind, source=source, options=options, user=user)
+    try:
+        job_enqueue(job)
+    except JobUnavailable as error:
+        raise IngestUnavailable(str(error)) from error
     return job
 
 
@@ -59,9 +67,21 @@ def _allowed(path: Path) -> bool:
     return any(resolved.is_relative_to(root.resolve()) for root in settings.INGEST_ROOTS)
 
 
+def ingest_job_execute(job_id: int) -> IngestJob | None:
+    """The task's entry point: claim the job for this delivery and run it; bad input stays on the row."""
+    job = ingest_job_claim(job_id)
+    if job is None:
+        return None
+    # On bad input the job row holds the message (the admin shows it); nothing to retry.
+    with suppress(IngestError):
+        ingest_job_run(job)
+    return job
+
+
 def ingest_job_run(
     job: IngestJob, *, workers: int | None = None, progress: ProgressCallback | None = None
 ) -> IngestJob:
+    """Run a claimed job: plan, then execute."""
     options = dict(job.options)
     for key in ("sources", "exposure_map", "labels"):
         if options.get(key):

@@ -9,6 +9,7 @@ import random
 from django.conf import settings
 from django.db import models
 
+from hunt.core.jobs import Job
 from hunt.subjects.labels import TRAINING_ROLES, Label, TruthRole
 from ml import splits
 
@@ -153,31 +154,25 @@ class ExpertLabel(models.Model):
         return f"{self.subject}: {self.label} ({self.source})"
 
 
-class IngestJob(models.Model):
+class IngestJob(Job):
     """One ingestion run; the row is what progress bars poll and what the admin shows."""
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
+    JOB_TASK = "hunt.subjects.tasks.ingest_job_execute"
+    # A half-done ingestion rolls itself back; re-running it after a worker died is a person's decision (a
+    # file that kills its worker would otherwise loop), so a redelivery fails the job with a clear message.
+    MAX_ATTEMPTS = 1
 
     kind = models.CharField(max_length=20, choices=SubjectSet.Kind.choices)
     source = models.CharField(max_length=500, help_text="Folder or file ingested.")
     options = models.JSONField(default=dict, blank=True)
     subject_set = models.ForeignKey(SubjectSet, null=True, blank=True, on_delete=models.SET_NULL)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     total = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)
     created = models.PositiveIntegerField(default=0)
     skipped = models.PositiveIntegerField(default=0, help_text="Already ingested before.")
-    error = models.TextField(blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ("-created_at",)

@@ -17,10 +17,10 @@ from typing import Any, TypeVar, cast
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.utils import timezone
 from django.utils.text import slugify
 
 from hunt.classify.rules import seeded_random
+from hunt.core.jobs import JobLost, job_claim, job_fail, job_finish, job_running, storage_error
 from hunt.subjects.labels import Label, TruthRole
 from hunt.subjects.models import Cutout, ExpertLabel, IngestJob, Subject, SubjectSet
 from hunt.subjects.signals import subjects_ingested
@@ -101,15 +101,22 @@ def _job_update(job: IngestJob, **fields: Any) -> None:
     job.save(update_fields=list(fields))
 
 
+def ingest_job_claim(job_id: int) -> IngestJob | None:
+    """Take the job for this delivery (hunt.core.jobs.job_claim); None when there is nothing to do."""
+    return job_claim(IngestJob, job_id, reset={"done": 0, "created": 0})
+
+
 def ingest_job_fail(job: IngestJob, exc: BaseException, *, plan: IngestPlan | None = None) -> None:
     """Record why a job failed; drop the subject set it created if nothing landed in it."""
     expected = isinstance(exc, InputError | IngestError)
     # Our own messages name the file and the problem, never its content; anything else may quote the
-    # file (or a secret beside it), so the job row gets its type only and the log gets the rest.
-    if not expected:
+    # file (or a secret beside it), so the job row gets its type only and the log gets the rest. A full or
+    # read-only storage is named as such.
+    storage = storage_error(exc)
+    if not expected and storage is None:
         logger.error("ingest job %s failed", job.pk, exc_info=exc)
-    error = str(exc) if expected else f"{type(exc).__name__} (details in the worker log)"
-    _job_update(job, status=IngestJob.Status.FAILED, error=error, finished_at=timezone.now())
+    error = str(exc) if expected else storage or f"{type(exc).__name__} (details in the worker log)"
+    job_fail(job, error)
     if plan is not None and plan.created_set and not plan.subject_set.subjects.exists():
         job.subject_set = None
         job.save(update_fields=["subject_set"])
@@ -143,23 +150,26 @@ def ingest_execute(
 ) -> IngestJob:
     """Run a planned ingestion to the end, recording progress and outcome on `job`."""
     total = len(plan.items)
-    _job_update(
-        job, subject_set=plan.subject_set, status=IngestJob.Status.RUNNING, started_at=timezone.now(),
-        total=total, skipped=plan.skipped, done=0,
-    )  # fmt: skip
+    _job_update(job, subject_set=plan.subject_set, total=total, skipped=plan.skipped, done=0)
     written: list[str] = []
     rows: list[_Row] = []
     try:
-        _check_truth(plan)
-        for done, prepared in enumerate(_prepared_stream(plan, workers), start=1):
-            files = candidate_files_save(set_slug=plan.subject_set.slug, prepared=prepared)
-            written.extend(files.names())
-            rows.append(_Row.of(prepared, files))
-            if done % PROGRESS_EVERY == 0 or done == total:
-                _job_update(job, done=done)
-                if progress is not None:
-                    progress(done, total)
-        created = _rows_insert(plan, rows)
+        with job_running(job) as attempt:
+            _check_truth(plan)
+            for done, prepared in enumerate(_prepared_stream(plan, workers), start=1):
+                attempt.check()  # cancelled or swept: stop, and roll back what this run wrote
+                files = candidate_files_save(set_slug=plan.subject_set.slug, prepared=prepared)
+                written.extend(files.names())
+                rows.append(_Row.of(prepared, files))
+                if done % PROGRESS_EVERY == 0 or done == total:
+                    attempt.beat(done=done)
+                    if progress is not None:
+                        progress(done, total)
+            attempt.check()
+            created = _rows_insert(plan, rows)
+    except JobLost:
+        files_delete(written)
+        return job
     except BaseException as exc:
         files_delete(written)
         ingest_job_fail(job, exc, plan=plan)
@@ -168,13 +178,7 @@ def ingest_execute(
         raise
     if created:
         subjects_ingested.send(sender=plan.subject_set, created=created)
-    _job_update(
-        job,
-        status=IngestJob.Status.SUCCEEDED,
-        created=created,
-        done=total,
-        finished_at=timezone.now(),
-    )
+    job_finish(job, IngestJob.Status.SUCCEEDED, created=created, done=total)
     logger.info(
         "ingest #%s: %s new subjects in %s (%s skipped)",
         job.pk,

@@ -1,12 +1,16 @@
 """Where rendered cutouts go: always through Django's storage API, so object storage works unchanged."""
 
 import hashlib
+import logging
 from dataclasses import dataclass, replace
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
+from hunt.core.jobs import storage_save
 from ml.prepare import PreparedCandidate
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -39,27 +43,38 @@ def _folder(set_slug: str, external_id: str) -> str:
 
 
 def candidate_files_save(*, set_slug: str, prepared: PreparedCandidate) -> StoredCandidate:
+    """Store one candidate's files, all of them or none: a failure (say, a full disk) removes those written."""
     folder = _folder(set_slug, prepared.external_id)
     rendered = prepared.rendered
-    bands = {}
-    for band, viewer in rendered.viewer.items():
-        bands[band] = StoredBand(
-            data_name=default_storage.save(f"{folder}/{band}.u16", ContentFile(viewer.payload)),
-            preview_name=default_storage.save(
-                f"{folder}/{band}.jpg", ContentFile(rendered.previews[band])
-            ),
-        )
-    if rendered.denoised is not None and "xray" in bands:
-        bands["xray"] = replace(
-            bands["xray"],
-            denoised_name=default_storage.save(
-                f"{folder}/xray-denoised.u16", ContentFile(rendered.denoised.payload)
-            ),
-        )
-    thumbnail = default_storage.save(f"{folder}/thumb.jpg", ContentFile(rendered.thumbnail))
+    written: list[str] = []
+
+    def save(name: str, payload: bytes) -> str:
+        stored = storage_save(default_storage, name, ContentFile(payload))
+        written.append(stored)
+        return stored
+
+    try:
+        bands = {}
+        for band, viewer in rendered.viewer.items():
+            bands[band] = StoredBand(
+                data_name=save(f"{folder}/{band}.u16", viewer.payload),
+                preview_name=save(f"{folder}/{band}.jpg", rendered.previews[band]),
+            )
+        if rendered.denoised is not None and "xray" in bands:
+            bands["xray"] = replace(
+                bands["xray"],
+                denoised_name=save(f"{folder}/xray-denoised.u16", rendered.denoised.payload),
+            )
+        thumbnail = save(f"{folder}/thumb.jpg", rendered.thumbnail)
+    except BaseException:
+        files_delete(written)
+        raise
     return StoredCandidate(thumbnail_name=thumbnail, bands=bands)
 
 
 def files_delete(names: list[str]) -> None:
     for name in names:
-        default_storage.delete(name)
+        try:
+            default_storage.delete(name)
+        except OSError:  # a read-only storage refuses deletes too; nothing more to do here
+            logger.warning("could not delete %s", name)

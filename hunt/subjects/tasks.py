@@ -1,19 +1,12 @@
-from contextlib import suppress
+"""The ingestion task: thin (hunt.subjects.ingestion.ingest_job_execute does the work)."""
 
-from celery import shared_task
-
-from hunt.subjects.ingestion import ingest_job_run
-from hunt.subjects.models import IngestJob
-from hunt.subjects.services import IngestError
+from hunt.core.jobs import job_task
+from hunt.subjects import ingestion
 
 
-# Not acks_late: a half-done ingestion rolls itself back, and re-running is safe (idempotent) but should be
-# a person's decision, not an automatic redelivery loop on bad input.
-@shared_task(ignore_result=True)
+# A redelivery (the worker died mid-ingestion) fails the job with a clear message instead of re-running it:
+# IngestJob.MAX_ATTEMPTS is 1, since a file that kills its worker would otherwise loop, and a half-done
+# ingestion rolls itself back, so re-running is safe but a person's decision.
+@job_task()
 def ingest_job_execute(job_id: int) -> None:
-    job = IngestJob.objects.get(pk=job_id)
-    if job.status != IngestJob.Status.QUEUED:
-        return
-    # On bad input the job row holds the message (the admin shows it); nothing to retry.
-    with suppress(IngestError):
-        ingest_job_run(job)
+    ingestion.ingest_job_execute(job_id)

@@ -9,7 +9,7 @@
   const table = document.getElementById("export-jobs");
   const streamButton = document.getElementById("export-stream");
   const formatSelect = form.elements.file_format;
-  const finished = new Set(["succeeded", "failed"]);
+  const finished = new Set(["succeeded", "failed", "cancelled"]);
   const filterNames = ["workflow", "subject_set", "created_after", "created_before", "since_id", "since",
     "gold_only", "expert_only", "retired_only", "catalogue"];
   const csrf = () => (form.elements.csrfmiddlewaretoken || {}).value || window.clusterHunt.csrfToken();

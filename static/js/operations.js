@@ -21,7 +21,11 @@
       for (let attempt = 0; attempt < 120; attempt += 1) {
         const response = await fetch(`${button.dataset.url}${ping.id}/`, { credentials: "same-origin" });
         const state = await response.json();
-        if (state.status === "done") {
+        if (state.status === "failed") {
+          out.textContent = `The ping failed: ${state.error}`;
+          return;
+        }
+        if (state.status === "succeeded") {
           out.innerHTML = "";
           const strong = document.createElement("strong");
           strong.textContent = `Answered by worker ${state.worker_hostname} pid ${state.worker_pid}`;
@@ -48,7 +52,7 @@
   if (!form || !table) return;
   const message = document.getElementById("ingest-message");
   const listUrl = form.dataset.url;
-  const finished = new Set(["succeeded", "failed"]);
+  const finished = new Set(["succeeded", "failed", "cancelled"]);
 
   const rowFor = (job) => {
     let row = table.querySelector(`tr[data-job-id="${job.id}"]`);

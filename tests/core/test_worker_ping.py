@@ -23,7 +23,7 @@ def test_a_real_worker_answers_a_ping_through_the_broker(broker: str) -> None:
         assert ping.status == WorkerPing.Status.QUEUED
 
         answered = wait_until(
-            lambda: WorkerPing.objects.get(pk=ping.pk).status == WorkerPing.Status.DONE
+            lambda: WorkerPing.objects.get(pk=ping.pk).status == WorkerPing.Status.SUCCEEDED
         )
 
     assert answered, f"no worker answered the ping through {broker}"

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -19,22 +20,44 @@ from django.db import connection
 
 from hunt.celery import TASK_QUEUES
 from hunt.classify.models import Workflow
-from hunt.learning.models import ModelVersion, TrainingRun
+from hunt.learning.models import ModelVersion, TrainingRun, model_storage
 from hunt.learning.services import training_run_start
 from tests.learning.conftest import TINY
 from tests.workers import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 AMQP = os.environ.get("TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//")
+REDIS = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# Fast beats for these tests: a silent run is stale after 6 s, and beat sweeps every 2 s.
+FAST_JOBS = {
+    "JOBS_HEARTBEAT_SECONDS": "1",
+    "JOBS_STALE_AFTER_SECONDS": "6",
+    "JOBS_SWEEP_SECONDS": "2",
+}
 
 
-def _worker(env: dict[str, str], pool: str = "solo") -> subprocess.Popen[bytes]:
+def _worker(
+    env: dict[str, str], pool: str = "solo", *, queue: str = "training", extra: tuple[str, ...] = ()
+) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "hunt", "worker", "-Q", "training", "--pool", pool,
+        [sys.executable, "-m", "celery", "-A", "hunt", "worker", "-Q", queue, "--pool", pool,
          "--concurrency", "1", "--prefetch-multiplier", "1", "-n", f"killtest-{time.monotonic_ns()}@%h",
-         "--loglevel", "WARNING"],
+         "--loglevel", "WARNING", *extra],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )  # fmt: skip
+
+
+def _stop(worker: subprocess.Popen[bytes], sig: int = signal.SIGKILL) -> None:
+    if worker.poll() is None:
+        os.killpg(worker.pid, sig)
+    worker.wait(timeout=30)
+
+
+def _model_files() -> list[str]:
+    try:
+        return sorted(model_storage().listdir("models")[1])
+    except FileNotFoundError:
+        return []
 
 
 def _pool_children(parent: int) -> set[int]:
@@ -47,33 +70,38 @@ def _training(run_pk: int, attempt: int) -> bool:
     return run.attempts == attempt and run.batch > 0
 
 
-def _worker_env() -> dict[str, str]:
+def _worker_env(broker: str = AMQP, **extra: str) -> dict[str, str]:
     database = settings.DATABASES["default"]
+    models = settings.STORAGES["models"]["OPTIONS"]["location"]
     return {
         **os.environ,
         # The worker process must use the test database pytest-django created.
         "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
-        "CELERY_BROKER_URL": AMQP,
+        "CELERY_BROKER_URL": broker,
         "DJANGO_MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "DJANGO_MODELS_ROOT": str(models),
+        **extra,
     }
 
 
-def _start_long_run(workflow: Workflow) -> TrainingRun:
-    """Queue a run on RabbitMQ that trains long enough to be killed mid-way."""
+def _start_long_run(
+    workflow: Workflow, *, broker: str = AMQP, params: dict[str, Any] | None = None
+) -> TrainingRun:
+    """Queue a run that trains long enough to be killed mid-way."""
     connection.close()
     from hunt.celery import create_app
 
-    app = create_app(broker_url=AMQP, main="hunt-kill-test")
-    with app.connection_for_write() as broker:
+    app = create_app(broker_url=broker, main="hunt-kill-test")
+    with app.connection_for_write() as channel:
         # Declared first: on a fresh broker the queue does not exist yet, and purging it would fail.
-        training = next(queue for queue in TASK_QUEUES if queue.name == "training")
-        training.bind(broker.default_channel).declare()
-        training.bind(broker.default_channel).purge()
+        for queue in TASK_QUEUES:
+            queue.bind(channel.default_channel).declare()
+            queue.bind(channel.default_channel).purge()
     app.set_current()
     app.set_default()
     try:
         return training_run_start(
-            user=None, workflow=workflow, params={**TINY, "epochs": 60, "patience": 60}
+            user=None, workflow=workflow, params=params or {**TINY, "epochs": 60, "patience": 60}
         )
     finally:
         from hunt.celery import app as main_app
@@ -150,3 +178,121 @@ def test_killing_the_pool_child_redelivers_the_job_and_the_attempts_cap_ends_it(
     assert run.status == TrainingRun.Status.FAILED
     assert "gave up after 2 attempts" in run.error
     assert not ModelVersion.objects.exists()
+
+
+# Long enough predictions (Monte-Carlo samples) to kill the worker after its version row is saved.
+SLOW_PREDICTIONS = {**TINY, "epochs": 1, "patience": 1, "mc_samples": 2000}
+
+
+@pytest.mark.worker
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_killed_after_the_version_is_saved_the_redelivered_run_succeeds_with_one_version(
+    labelled_workflow: Callable[..., Workflow],
+) -> None:
+    run = _start_long_run(labelled_workflow(), params=SLOW_PREDICTIONS)
+    env = _worker_env()
+    first = _worker(env)
+    try:
+        # The version row exists, its predictions are being written: kill now.
+        assert wait_until(
+            lambda: ModelVersion.objects.filter(run_id=run.pk).exists(), timeout=90, every=0.05
+        )
+        _stop(first)
+        assert not ModelVersion.objects.filter(is_champion=True).exists()  # nothing half-promoted
+        second = _worker(env)
+        try:
+            started = time.monotonic()
+            assert wait_until(
+                lambda: TrainingRun.objects.get(pk=run.pk).status not in TrainingRun.ACTIVE,
+                timeout=120,
+            )
+            assert time.monotonic() - started < 120
+        finally:
+            _stop(second, signal.SIGTERM)
+    finally:
+        _stop(first)
+    run.refresh_from_db()
+    assert run.status == TrainingRun.Status.SUCCEEDED, run.error
+    assert run.attempts == 2
+    version = ModelVersion.objects.get(run=run)
+    assert version.complete
+    assert version.is_champion
+    assert _model_files() == [f"cnn-run{run.pk}-a2.pt"]
+    assert [point["epoch"] for point in run.curve] == [1]
+
+
+@pytest.mark.worker
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("when", ["training", "predictions"])
+def test_on_redis_a_killed_run_is_failed_by_the_beat_sweeper_with_no_new_trigger(
+    labelled_workflow: Callable[..., Workflow], tmp_path: Path, when: str
+) -> None:
+    params = SLOW_PREDICTIONS if when == "predictions" else None
+    run = _start_long_run(labelled_workflow(), broker=REDIS, params=params)
+    env = _worker_env(REDIS, **FAST_JOBS)
+    trainer = _worker(env)
+    # The default queue's worker with celery beat inside it: what `make worker` + beat run in production.
+    beat = _worker(env, queue="default", extra=("-B", "-s", str(tmp_path / "beat-schedule")))
+    try:
+        if when == "predictions":
+            reached = lambda: ModelVersion.objects.filter(run_id=run.pk).exists()  # noqa: E731
+        else:
+            reached = lambda: TrainingRun.objects.get(pk=run.pk).batch > 0  # noqa: E731
+        assert wait_until(reached, timeout=90, every=0.05)
+        _stop(trainer)
+        killed = time.monotonic()
+        # Redis does not give the message back within minutes: the sweeper on beat ends the run.
+        assert wait_until(
+            lambda: TrainingRun.objects.get(pk=run.pk).status not in TrainingRun.ACTIVE,
+            timeout=120,
+        )
+        elapsed = time.monotonic() - killed
+    finally:
+        _stop(trainer)
+        _stop(beat, signal.SIGTERM)
+    run.refresh_from_db()
+    assert run.status == TrainingRun.Status.FAILED
+    assert "stopped reporting" in run.error
+    assert elapsed < 120
+    # What the dead attempt left is gone, and nothing serves.
+    assert not ModelVersion.objects.exists()
+    assert _model_files() == []
+
+
+@pytest.mark.worker
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_database_connection_loss_mid_run_is_resolved_and_blocks_no_trigger(
+    labelled_workflow: Callable[..., Workflow],
+) -> None:
+    workflow = labelled_workflow()
+    run = _start_long_run(workflow, params={**TINY, "epochs": 8, "patience": 8})
+    worker = _worker(_worker_env(**FAST_JOBS))
+    try:
+        assert wait_until(
+            lambda: TrainingRun.objects.get(pk=run.pk).batch > 0, timeout=90, every=0.1
+        )
+        # What a PostgreSQL restart does to the worker: every connection but ours is cut.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            assert cursor.fetchone()[0] >= 1
+        cut = time.monotonic()
+        assert wait_until(
+            lambda: TrainingRun.objects.get(pk=run.pk).status not in TrainingRun.ACTIVE,
+            timeout=120,
+        )
+        elapsed = time.monotonic() - cut
+    finally:
+        _stop(worker, signal.SIGTERM)
+    run.refresh_from_db()
+    assert elapsed < 120
+    # The beats that met the dead connection were skipped and the run went on.
+    assert run.status == TrainingRun.Status.SUCCEEDED, run.error
+    assert ModelVersion.objects.get(run=run).complete
+    # No 409 afterwards.
+    assert training_run_start(user=None, workflow=workflow, params=TINY, queue=False)
