@@ -1,11 +1,22 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
+from django.views.generic import RedirectView
 
 from hunt.accounts import views
 
 app_name = "accounts"
 
+# The spellings people type (and other sites use) lead to the real pages, query string (?next=) kept.
+_ALIASES = {
+    "login/": "accounts:login", "signin/": "accounts:login", "sign-in/": "accounts:login",
+    "signup/": "accounts:sign_up", "register/": "accounts:sign_up",
+}  # fmt: skip
+
 urlpatterns = [
+    *(
+        path(alias, RedirectView.as_view(pattern_name=name, query_string=True, permanent=True))
+        for alias, name in _ALIASES.items()
+    ),
     path("sign-up/", views.sign_up, name="sign_up"),
     path(
         "log-in/",

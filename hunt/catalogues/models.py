@@ -50,6 +50,7 @@ class CatalogueEntry(models.Model):
     row_number = models.PositiveIntegerField(help_text="1-based data row in the file.")
 
     class Meta:
+        verbose_name_plural = "catalogue entries"
         ordering = ("catalogue_id", "row_number")
         constraints = [
             models.UniqueConstraint(
@@ -78,6 +79,7 @@ class CatalogueMatch(models.Model):
     radius_arcsec = models.FloatField()
 
     class Meta:
+        verbose_name_plural = "catalogue matches"
         constraints = [
             models.UniqueConstraint(fields=("catalogue", "subject"), name="match_one_per_subject"),
         ]

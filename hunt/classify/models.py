@@ -140,6 +140,7 @@ class SubjectStatus(models.Model):
     posterior_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name_plural = "subject statuses"
         constraints = [
             models.UniqueConstraint(
                 fields=("workflow", "subject"), name="status_one_per_workflow_subject"
@@ -222,6 +223,7 @@ class VolunteerProgress(models.Model):
     cursor_epoch = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name_plural = "volunteer progress"
         constraints = [
             models.UniqueConstraint(
                 fields=("volunteer", "workflow"), name="progress_one_per_workflow"

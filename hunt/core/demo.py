@@ -133,6 +133,7 @@ def demo_survey_ensure(
         sources=str(a1835 / "sources.csv"),
         exposure_map=str(a1835 / "P0098010101M2U009EXPMAP3000.FTZ"),
         evaluation_only=True,
+        truth_source="KIPAC point sources + MCXC",
         citation=XMM_CITATION.format(credit="KIPAC StatisticalMethods course data, BSD-3-Clause."),
     )
     # The rest of the real-data benchmark: a cluster (Centaurus), an AGN, a star field and two supernova
@@ -146,6 +147,7 @@ def demo_survey_ensure(
             sources=str(pps / "sources.csv"),
             obs_id=obs_id,
             evaluation_only=True,
+            truth_source="4XMM detections + targets",
             citation=XMM_CITATION.format(credit="4XMM pipeline images via aceronf/xmm_yolo, MIT."),
         )
     chandra = DATA_DIR / "chandra" / "ngc4649"
@@ -158,6 +160,7 @@ def demo_survey_ensure(
         # 0.49"/px: 512 px cover 250", most of the CNN's 410" field (the image is 529 px wide).
         size=512,
         evaluation_only=True,
+        truth_source="target (NGC 4649)",
         citation="Chandra ACIS image via tomasplsek/CADET, MIT. This research has made use of data "
         "obtained from the Chandra Data Archive.",
     )

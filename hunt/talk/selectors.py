@@ -117,8 +117,12 @@ def mentions_of_user(*, user: AbstractBaseUser) -> QuerySet[Mention]:
 def moderation_queue() -> QuerySet[Comment]:
     """Comments with open reports first (most reported first), for admins."""
     open_reports = Q(reports__resolved_at__isnull=True)
+    # Exists, not a join filter: on the LEFT JOIN a comment nobody reported also has resolved_at NULL.
+    has_open_report = Exists(
+        CommentReport.objects.filter(comment=OuterRef("pk"), resolved_at__isnull=True)
+    )
     return (
-        _with_authors(Comment.objects.filter(open_reports))
+        _with_authors(Comment.objects.filter(has_open_report))
         .select_related("discussion")
         .annotate(open_report_count=Count("reports", filter=open_reports))
         .prefetch_related("reports__reporter")

@@ -51,3 +51,42 @@ def test_forms_are_csrf_protected(volunteer: Any, password: str) -> None:
         reverse("accounts:login"), {"username": volunteer.username, "password": password}
     )
     assert response.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("typed", "real"),
+    [
+        ("/accounts/login/", "/accounts/log-in/"),
+        ("/accounts/signin/", "/accounts/log-in/"),
+        ("/accounts/sign-in/", "/accounts/log-in/"),
+        ("/accounts/signup/", "/accounts/sign-up/"),
+        ("/accounts/register/", "/accounts/sign-up/"),
+    ],
+)
+def test_common_spellings_of_the_account_pages_redirect_keeping_next(
+    client: Client, typed: str, real: str
+) -> None:
+    response = client.get(f"{typed}?next=/classify/")
+    assert response.status_code == 301
+    assert response["Location"] == f"{real}?next=/classify/"
+
+
+@pytest.mark.django_db
+def test_the_admin_names_its_tables_in_plain_english(admin_client: Client) -> None:
+    html = admin_client.get("/admin/").content.decode()
+    for name in (
+        "Subject statuses",
+        "Volunteer progress",
+        "Catalogue entries",
+        "Catalogue matches",
+    ):
+        assert name in html
+    for wrong in ("statuss", "progresss", "entrys", "matchs"):
+        assert wrong not in html
+
+
+@pytest.mark.django_db
+def test_the_403_page_says_which_role_a_page_needs(volunteer_client: Client) -> None:
+    response = volunteer_client.get("/science/model/")
+    assert response.status_code == 403
+    assert "admin pages need an admin account" in response.content.decode()

@@ -6,6 +6,7 @@ from typing import Any
 import numpy as np
 import pytest
 from django.core.files.storage import default_storage
+from django.core.management import call_command
 from PIL import Image
 
 from hunt.subjects.ingestion import ingest_run
@@ -103,3 +104,14 @@ def test_the_gzipped_a1835_pps_image_is_ingested_from_pixel_positions(tmp_path: 
     # The source list's cluster row is A1835's MCXC centre (210.2588, 2.8786).
     assert cluster.ra == pytest.approx(210.2588, abs=0.01)
     assert cluster.dec == pytest.approx(2.8786, abs=0.01)
+
+
+@pytest.mark.django_db
+def test_labels_record_who_made_the_source_list() -> None:
+    call_command(
+        "ingest", "field", str(A1835 / "P0098010101M2U009IMAGE_3000.FTZ"), "--set", "A1835",
+        "--sources", str(A1835 / "sources.csv"), "--truth-source", "KIPAC point sources + MCXC",
+        "--evaluation-only", "--size", "64", "--workers", "1", verbosity=0,
+    )  # fmt: skip
+    sources = set(ExpertLabel.objects.values_list("source", flat=True))
+    assert sources == {"KIPAC point sources + MCXC"}  # not "XCS": XCS never looked at this field

@@ -130,10 +130,12 @@ def test_the_moderation_queue_lists_reported_comments(
     post: Callable[..., Comment], volunteer: Any, other_volunteer: Any, staff_client: Client
 ) -> None:
     comment = post(volunteer, "spam spam")
+    innocent = post(other_volunteer, "a lovely merger")  # nobody reported it
     comment_report(comment=comment, user=other_volunteer, reason="advertising")
     html = _page(staff_client, reverse("talk:moderation"))
     assert f'id="comment-{comment.pk}"' in html
     assert "advertising" in html
+    assert f'id="comment-{innocent.pk}"' not in html
 
     staff_client.post(reverse("talk:reports_dismiss", args=[comment.pk]))
     assert "advertising" not in _page(staff_client, reverse("talk:moderation"))

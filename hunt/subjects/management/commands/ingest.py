@@ -61,6 +61,11 @@ class Command(BaseCommand):
         parser.add_argument("--size", type=int, default=128, help="field: cutout size in pixels.")
         parser.add_argument("--citation", default="", help="field: credit shown with the subjects.")
         parser.add_argument(
+            "--truth-source",
+            default="XCS",
+            help="field: who labelled the source list (stored with each label; default XCS).",
+        )
+        parser.add_argument(
             "--workers", type=int, help="Rendering processes (default: one per core)."
         )
 
@@ -80,6 +85,7 @@ class Command(BaseCommand):
                 exposure_map=str(options["exposure_map"]) if options["exposure_map"] else None,
                 size=options["size"],
                 citation=options["citation"],
+                truth_source=options["truth_source"],
             )
         elif options["labels"] is not None:
             plan_options["labels"] = str(options["labels"])
