@@ -84,6 +84,26 @@ def test_the_csv_export_has_one_row_per_subject_with_ids_and_coordinates(
         assert float(row["dec_deg"]) == pytest.approx(subject.dec, abs=1e-6)
 
 
+def test_a_patch_racing_a_delete_answers_404_not_500(
+    volunteer_client: Client, alice_private: Collection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A12: the DELETE lands between the PATCH's lookup and its save.
+    from hunt.collect import apis
+
+    lookup = apis.collection_for_owner
+
+    def lookup_then_delete(**kwargs: Any) -> Collection:
+        collection = lookup(**kwargs)
+        Collection.objects.filter(pk=collection.pk).delete()
+        return collection
+
+    monkeypatch.setattr(apis, "collection_for_owner", lookup_then_delete)
+    url = reverse("api-collection-detail", args=[alice_private.key])
+    response = _json(volunteer_client, "patch", url, {"title": "Renamed"})
+    assert response.status_code == 404
+    assert "no longer exists" in response.json()["detail"]
+
+
 def test_favourites_are_set_and_cleared_with_put_and_delete(
     volunteer_client: Client, alice_private: Collection, subjects: list[Any]
 ) -> None:
