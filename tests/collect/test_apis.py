@@ -116,7 +116,10 @@ def test_favourites_are_set_and_cleared_with_put_and_delete(
         {"key": str(alice_private.key), "title": "Odd arcs", "is_public": False, "contains": True}
     ]
     assert volunteer_client.put(url).json()["favourite"] is True  # a retried click
-    assert volunteer_client.delete(url).json()["favourite"] is False
+    off = volunteer_client.delete(url)
+    assert (off.status_code, off.content) == (204, b"")  # A18: as the schema documents
+    assert volunteer_client.get(url).json()["favourite"] is False
+    assert volunteer_client.delete(url).status_code == 204  # a retried click
     assert volunteer_client.get(reverse("api-favourite", args=[99999999])).status_code == 404
 
 
@@ -131,6 +134,14 @@ def test_collection_writes_are_throttled_but_reads_are_not(
     ]
     assert codes == [201, 201, 429]
     assert volunteer_client.get(url).status_code == 200
+
+
+def test_the_favourite_delete_is_documented_as_the_204_it_answers(client: Client) -> None:
+    # A18: DELETE /api/favourites/{id}/ answered 200 with a body where the schema says 204.
+    schema = client.get(
+        reverse("api-schema"), HTTP_ACCEPT="application/vnd.oai.openapi+json"
+    ).json()
+    assert set(schema["paths"]["/api/favourites/{subject_id}/"]["delete"]["responses"]) == {"204"}
 
 
 def test_the_schema_documents_the_collect_endpoints(client: Client) -> None:
