@@ -299,6 +299,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Two apps have a `kind` with different choices: ingestion's keeps the name KindEnum it always had.
+    "ENUM_NAME_OVERRIDES": {
+        "KindEnum": "hunt.subjects.models.SubjectSet.Kind",
+        "ExportKindEnum": "hunt.exports.models.ExportJob.Kind",
+    },
 }
 
 # --- Celery ------------------------------------------------------------------------------------------

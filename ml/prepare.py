@@ -110,6 +110,22 @@ class CandidateFile:
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
+def _exposure_keyword(path: Path, image: FitsImage) -> float | None:
+    """The X-ray image's `EXPOSURE` (seconds): absent is fine, anything but a finite value >= 0 is not."""
+    value = image.header.get("EXPOSURE")
+    if value is None:
+        return None
+    # Never the value itself in the message: errors name the file and the problem, not its content.
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InputError(path, "EXPOSURE keyword is not a number")
+    exposure = float(value)
+    if not np.isfinite(exposure):
+        raise InputError(path, "EXPOSURE keyword is not a finite number")
+    if exposure < 0:
+        raise InputError(path, "EXPOSURE keyword is negative (an exposure time is >= 0 s)")
+    return exposure
+
+
 def prepare_candidate_fits(item: CandidateFile) -> PreparedCandidate:
     """Read a per-candidate FITS file: an `XRAY` image (or the primary image) and an optional `OPTICAL`."""
     # A candidates table gives the position, so no WCS object is needed (the slowest part of reading).
@@ -124,9 +140,9 @@ def prepare_candidate_fits(item: CandidateFile) -> PreparedCandidate:
     xray_data = _mask_no_exposure(xray.data, None if exposure_map is None else exposure_map.data)
     ra, dec = (item.ra, item.dec) if positioned else _centre(xray)
     metadata = dict(item.metadata)
-    exposure = xray.header.get("EXPOSURE")
+    exposure = _exposure_keyword(item.path, xray)
     if exposure is not None and "exposure_s" not in metadata:
-        metadata["exposure_s"] = float(exposure)
+        metadata["exposure_s"] = exposure
     return PreparedCandidate(
         external_id=item.external_id,
         ra=ra,

@@ -341,7 +341,8 @@ class FavouriteOutput(serializers.Serializer):
 
 
 class FavouriteApi(_CollectThrottled, APIView):
-    """A subject in the caller's Favourites: read the state, PUT to add, DELETE to remove (both idempotent)."""
+    """A subject in the caller's Favourites: read the state, PUT to add (answers the state), DELETE to remove
+    (204); both idempotent."""
 
     permission_classes = (IsAuthenticated,)
 
@@ -367,9 +368,11 @@ class FavouriteApi(_CollectThrottled, APIView):
     def put(self, request: Request, subject_id: int) -> Response:
         return self._set(request, subject_id, favourite=True)
 
-    @extend_schema(responses=FavouriteOutput)
+    @extend_schema(responses={204: None})
     def delete(self, request: Request, subject_id: int) -> Response:
-        return self._set(request, subject_id, favourite=False)
+        # 204 as documented (a body on DELETE was a schema violation); GET reads the state when wanted.
+        self._set(request, subject_id, favourite=False)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     def _set(self, request: Request, subject_id: int, *, favourite: bool) -> Response:
         owner = _owner(request)

@@ -35,6 +35,12 @@ class UnknownSubject(CollectError):
     status = 404
 
 
+class CollectionGone(CollectError):
+    """The collection was deleted (another tab, another request) after the caller looked it up."""
+
+    status = 404
+
+
 def _constraint(error: IntegrityError) -> str:
     """The violated constraint's name: a foreign-key error must never pass for a duplicate."""
     diag = getattr(error.__cause__, "diag", None)
@@ -116,13 +122,21 @@ def collection_update(
     if is_public is not None:
         collection.is_public = is_public
         fields.append("is_public")
+    values = {field: getattr(collection, field) for field in fields if field != "updated_at"}
+    collection.updated_at = timezone.now()
     try:
         with transaction.atomic():
-            collection.save(update_fields=fields)
+            # An UPDATE that matches no row: a DELETE won the race since the view's lookup. A 404, not
+            # Django's "did not affect any rows" DatabaseError (which was a 500).
+            updated = Collection.objects.filter(pk=collection.pk).update(
+                updated_at=collection.updated_at, **values
+            )
     except IntegrityError as error:
         if _constraint(error) == "collection_title_unique_per_owner":
             raise _duplicate_title(collection.title) from error
         raise
+    if not updated:
+        raise CollectionGone("This collection no longer exists.")
     return collection
 
 

@@ -9,7 +9,7 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -28,6 +28,7 @@ from hunt.collect.selectors import (
 )
 from hunt.collect.services import (
     CollectError,
+    CollectionGone,
     collection_create,
     collection_delete,
     collection_subject_remove,
@@ -104,6 +105,8 @@ def collection_edit(request: HttpRequest, key: uuid.UUID) -> HttpResponse:
     if form.is_valid():
         try:
             collection_update(collection=collection, **form.cleaned_data)
+        except CollectionGone as error:
+            raise Http404(error.message) from error
         except CollectError as error:
             form.add_error("title", error.message)
         else:

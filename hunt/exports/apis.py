@@ -174,8 +174,9 @@ class SnapshotRowsApi(ExportThrottleMixin, APIView):
 
 
 class ExportJobOutput(serializers.ModelSerializer):
-    # Plain strings in the schema: other apps' "kind" and "status" enums have other values.
-    kind = serializers.CharField(read_only=True, help_text="classifications, subjects or snapshot")
+    # `kind` is the ExportKindEnum (SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]: other apps have a "kind" too);
+    # `status` stays a plain string, as every job's status does.
+    kind = serializers.ChoiceField(choices=ExportJob.Kind.choices, read_only=True)
     status = serializers.CharField(read_only=True, help_text="queued, running, succeeded or failed")
     percent = serializers.FloatField(read_only=True)
     url = serializers.SerializerMethodField()
@@ -203,7 +204,7 @@ class ExportJobOutput(serializers.ModelSerializer):
 
 
 class ExportJobInput(ExportFiltersInput):
-    kind = serializers.CharField(help_text="classifications, subjects or snapshot")
+    kind = serializers.ChoiceField(choices=ExportJob.Kind.choices)
     file_format = serializers.ChoiceField(
         choices=ExportJob.Format.choices, default=ExportJob.Format.CSV
     )

@@ -18,6 +18,8 @@ from hunt.core.throttling import ScopedWriteRateThrottle
 from hunt.learning.models import ModelVersion, TrainingRun
 from hunt.learning.selectors import training_runs_recent
 from hunt.learning.services import (
+    SEED_LIMIT,
+    InvalidTrainingParams,
     ModelNotPromotable,
     NotEnoughLabels,
     TrainingAlreadyActive,
@@ -55,7 +57,7 @@ class TrainingRunOutput(serializers.ModelSerializer):
 
 class TrainingRunInput(serializers.Serializer):
     workflow = serializers.SlugField(required=False)
-    seed = serializers.IntegerField(required=False, min_value=0)
+    seed = serializers.IntegerField(required=False, min_value=0, max_value=SEED_LIMIT - 1)
     epochs = serializers.IntegerField(required=False, min_value=1, max_value=200)
     min_votes = serializers.IntegerField(required=False, min_value=1, max_value=100)
 
@@ -89,7 +91,7 @@ class TrainingRunListCreateApi(APIView):
                 "run": reverse("api-training-run-detail", args=[error.run.pk]),
             }
             return Response(body, status=status.HTTP_409_CONFLICT)
-        except NotEnoughLabels as error:
+        except (NotEnoughLabels, InvalidTrainingParams) as error:
             return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
         response = Response(TrainingRunOutput(run).data, status=status.HTTP_202_ACCEPTED)
         response["Location"] = reverse("api-training-run-detail", args=[run.pk])

@@ -174,7 +174,9 @@ class ModelVersion(models.Model):
     file = models.FileField(upload_to="models/", storage=model_storage, max_length=300)
     snapshot_sha256 = models.CharField(max_length=64)
     code_version = models.CharField(max_length=300)
-    seed = models.IntegerField()
+    seed = (
+        models.BigIntegerField()
+    )  # 0 <= seed < 2**32 (services.SEED_LIMIT): wider than a PostgreSQL integer
     params = models.JSONField(default=dict)
     temperature = models.FloatField(default=1.0)
     curve = models.JSONField(default=list)

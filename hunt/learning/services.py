@@ -59,6 +59,21 @@ DEFAULT_PARAMS: dict[str, Any] = {
 }
 
 
+# numpy's and torch's seeds are unsigned 32-bit in the workers' reproducibility story; refuse the rest up front
+# rather than after the labels are frozen and the run queued (2**70 used to fail in the worker).
+SEED_LIMIT = 2**32
+
+
+class InvalidTrainingParams(ValueError):
+    """Parameters no run could use; the API answers 400."""
+
+
+def _check_params(params: dict[str, Any]) -> None:
+    seed = params["seed"]
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < SEED_LIMIT:
+        raise InvalidTrainingParams(f"seed must be an integer from 0 to {SEED_LIMIT - 1}")
+
+
 class TrainingAlreadyActive(Exception):
     def __init__(self, run: TrainingRun) -> None:
         super().__init__(
@@ -99,6 +114,7 @@ def training_run_start(
     """Freeze the labels and queue a run; raises TrainingAlreadyActive while another run is active."""
     training_runs_sweep()
     merged = {**DEFAULT_PARAMS, **(params or {})}
+    _check_params(merged)
     active = TrainingRun.objects.filter(status__in=TrainingRun.ACTIVE).first()
     if active is not None:
         raise TrainingAlreadyActive(active)

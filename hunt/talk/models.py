@@ -45,6 +45,9 @@ class Discussion(models.Model):
         Subject, null=True, blank=True, on_delete=models.CASCADE, related_name="discussion"
     )
     title = models.CharField(max_length=TITLE_MAX_LENGTH, blank=True)
+    # The title was written with the first comment: when a moderator hides that comment (or its author
+    # deletes it) the title goes from every page and API too (kept in the row for the admin).
+    title_hidden = models.BooleanField(default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -77,7 +80,7 @@ class Discussion(models.Model):
 
     @property
     def display_title(self) -> str:
-        if self.title:
+        if self.title and not self.title_hidden:
             return self.title
         return f"Subject {self.subject_id}" if self.subject_id else f"Discussion {self.pk}"
 

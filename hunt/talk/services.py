@@ -201,7 +201,17 @@ def comment_delete(*, comment: Comment, user: Actor) -> Comment:
     comment.save(update_fields=["body", "body_html", "deleted_at"])
     CommentTag.objects.filter(comment=comment).delete()
     Mention.objects.filter(comment=comment).delete()
+    _sync_title_hidden(comment.discussion_id)
     return comment
+
+
+def _sync_title_hidden(discussion_id: int) -> None:
+    """A board topic's title belongs to its first comment: shown only while that comment is."""
+    first = Comment.objects.filter(discussion_id=discussion_id).order_by("created_at", "id").first()
+    hidden = first is not None and not first.is_visible
+    Discussion.objects.filter(pk=discussion_id).exclude(title_hidden=hidden).update(
+        title_hidden=hidden
+    )
 
 
 def _require_admin(user: Actor) -> User:
@@ -221,6 +231,7 @@ def comment_hide(*, comment: Comment, user: Actor) -> Comment:
         comment.hidden_by = admin
         comment.save(update_fields=["hidden_at", "hidden_by"])
     comment.reports.filter(resolved_at__isnull=True).update(resolved_at=now, resolved_by=admin)
+    _sync_title_hidden(comment.discussion_id)
     return comment
 
 
@@ -232,6 +243,7 @@ def comment_restore(*, comment: Comment, user: Actor) -> Comment:
         comment.hidden_at = None
         comment.hidden_by = None
         comment.save(update_fields=["hidden_at", "hidden_by"])
+    _sync_title_hidden(comment.discussion_id)
     return comment
 
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("talk/tags/<str:name>/", views.tag, name="tag"),
     path("talk/users/<str:username>/", views.user_page, name="user"),
     path("talk/mentions/", views.mentions, name="mentions"),
+    path("talk/mentions/read/", views.mentions_read, name="mentions_read"),
     path("talk/moderation/", views.moderation, name="moderation"),
     path("talk/comments/<int:pk>/edit/", views.comment_edit, name="comment_edit"),
     path("talk/comments/<int:pk>/delete/", views.comment_delete_view, name="comment_delete"),

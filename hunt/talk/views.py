@@ -282,8 +282,16 @@ def mentions(request: HttpRequest) -> HttpResponse:
     assert isinstance(request.user, AbstractBaseUser)
     rows = list(selectors.mentions_of_user(user=request.user)[:100])
     unread = {row.pk for row in rows if row.read_at is None}
-    mentions_mark_read(user=request.user)
+    # Reading the page changes nothing (a GET an <img> could trigger did mark them read): the button does.
     return render(request, "talk/mentions.html", {"rows": rows, "unread": unread})
+
+
+@require_POST
+@login_required
+def mentions_read(request: HttpRequest) -> HttpResponse:
+    assert isinstance(request.user, AbstractBaseUser)
+    mentions_mark_read(user=request.user)
+    return redirect("talk:mentions")
 
 
 def _comment(pk: int) -> Comment:

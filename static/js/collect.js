@@ -118,9 +118,11 @@
       const on = el.favourite.getAttribute("aria-pressed") !== "true";
       el.favourite.disabled = true;
       try {
+        // PUT answers the new state; DELETE answers 204 and changes nothing but the ♥.
         const state = await call(favouriteUrl(id), { method: on ? "PUT" : "DELETE" });
         if (id !== subjectId) return;
-        show(state);
+        if (state) show(state);
+        else showFavourite(false);
         say(on ? `Subject ${id} added to your Favourites.` : `Subject ${id} removed from your Favourites.`);
       } catch (error) {
         say(error.message);

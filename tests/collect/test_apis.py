@@ -84,6 +84,26 @@ def test_the_csv_export_has_one_row_per_subject_with_ids_and_coordinates(
         assert float(row["dec_deg"]) == pytest.approx(subject.dec, abs=1e-6)
 
 
+def test_a_patch_racing_a_delete_answers_404_not_500(
+    volunteer_client: Client, alice_private: Collection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A12: the DELETE lands between the PATCH's lookup and its save.
+    from hunt.collect import apis
+
+    lookup = apis.collection_for_owner
+
+    def lookup_then_delete(**kwargs: Any) -> Collection:
+        collection = lookup(**kwargs)
+        Collection.objects.filter(pk=collection.pk).delete()
+        return collection
+
+    monkeypatch.setattr(apis, "collection_for_owner", lookup_then_delete)
+    url = reverse("api-collection-detail", args=[alice_private.key])
+    response = _json(volunteer_client, "patch", url, {"title": "Renamed"})
+    assert response.status_code == 404
+    assert "no longer exists" in response.json()["detail"]
+
+
 def test_favourites_are_set_and_cleared_with_put_and_delete(
     volunteer_client: Client, alice_private: Collection, subjects: list[Any]
 ) -> None:
@@ -96,7 +116,10 @@ def test_favourites_are_set_and_cleared_with_put_and_delete(
         {"key": str(alice_private.key), "title": "Odd arcs", "is_public": False, "contains": True}
     ]
     assert volunteer_client.put(url).json()["favourite"] is True  # a retried click
-    assert volunteer_client.delete(url).json()["favourite"] is False
+    off = volunteer_client.delete(url)
+    assert (off.status_code, off.content) == (204, b"")  # A18: as the schema documents
+    assert volunteer_client.get(url).json()["favourite"] is False
+    assert volunteer_client.delete(url).status_code == 204  # a retried click
     assert volunteer_client.get(reverse("api-favourite", args=[99999999])).status_code == 404
 
 
@@ -111,6 +134,14 @@ def test_collection_writes_are_throttled_but_reads_are_not(
     ]
     assert codes == [201, 201, 429]
     assert volunteer_client.get(url).status_code == 200
+
+
+def test_the_favourite_delete_is_documented_as_the_204_it_answers(client: Client) -> None:
+    # A18: DELETE /api/favourites/{id}/ answered 200 with a body where the schema says 204.
+    schema = client.get(
+        reverse("api-schema"), HTTP_ACCEPT="application/vnd.oai.openapi+json"
+    ).json()
+    assert set(schema["paths"]["/api/favourites/{subject_id}/"]["delete"]["responses"]) == {"204"}
 
 
 def test_the_schema_documents_the_collect_endpoints(client: Client) -> None:

@@ -10,6 +10,7 @@ from hunt.collect.selectors import subject_collect_state
 from hunt.collect.services import (
     AccountRequired,
     CollectError,
+    CollectionGone,
     DuplicateTitle,
     UnknownSubject,
     collection_create,
@@ -110,3 +111,15 @@ def test_the_control_state_says_which_collections_hold_the_subject(
         ("Best clusters", False),
         ("Odd arcs", True),
     ]
+
+
+def test_updating_a_collection_deleted_since_it_was_looked_up_is_a_clean_404(
+    alice_private: Collection,
+) -> None:
+    # A12: a PATCH racing a DELETE. The view has its instance; the row goes before the save.
+    stale = Collection.objects.get(pk=alice_private.pk)
+    Collection.objects.filter(pk=alice_private.pk).delete()
+    with pytest.raises(CollectionGone) as caught:
+        collection_update(collection=stale, title="Renamed", is_public=True)
+    assert caught.value.status == 404
+    assert not Collection.objects.filter(pk=alice_private.pk).exists()

@@ -75,6 +75,24 @@ def test_bad_combinations_are_refused_with_a_reason(scientist_client: Client, wo
     assert "snapshot" in response.json()["detail"]
 
 
+def test_the_export_kind_is_an_enum_in_the_schema_and_the_api(
+    client: Client, scientist_client: Client, world: World
+) -> None:
+    # A18: `kind` was documented (and parsed) as free text.
+    schema = client.get(
+        reverse("api-schema"), HTTP_ACCEPT="application/vnd.oai.openapi+json"
+    ).json()
+    components = schema["components"]["schemas"]
+    assert components["ExportJobInputRequest"]["properties"]["kind"] == {
+        "$ref": "#/components/schemas/ExportKindEnum"
+    }
+    assert components["ExportKindEnum"]["enum"] == ["classifications", "subjects", "snapshot"]
+    response = _create(scientist_client, kind="everything")
+    assert response.status_code == 400
+    assert "not a valid choice" in str(response.json()["kind"])
+    assert ExportJob.objects.count() == 0
+
+
 def test_unfinished_jobs_cannot_be_downloaded_and_deleting_removes_the_file(
     scientist_client: Client, world: World
 ) -> None:

@@ -23,6 +23,18 @@ def test_only_admins_start_training(volunteer_client: Client, scientist_client: 
     assert scientist_client.post(RUNS, {}, content_type="application/json").status_code == 403
 
 
+@pytest.mark.parametrize("seed", [2**70, 2**32, -1])
+def test_a_seed_outside_32_bits_is_a_400_before_any_run_is_made(
+    staff_client: Client, labelled_workflow: Callable[..., Workflow], seed: int
+) -> None:
+    # A17: {"seed": 2**70} was accepted (202) and the run failed in the worker.
+    labelled_workflow()
+    response = staff_client.post(RUNS, TINY | {"seed": seed}, content_type="application/json")
+    assert response.status_code == 400, response.content
+    assert "seed" in response.json()  # the field error, DRF's shape
+    assert TrainingRun.objects.count() == 0
+
+
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_a_triggered_run_goes_queued_running_succeeded_and_reorders_the_queue(

@@ -11,6 +11,8 @@ from hunt.learning.dataset import subject_images
 from hunt.learning.models import ModelVersion, Prediction, TrainingRun
 from hunt.learning.pipeline import training_run_execute
 from hunt.learning.services import (
+    SEED_LIMIT,
+    InvalidTrainingParams,
     NotEnoughLabels,
     TrainingAlreadyActive,
     model_promote,
@@ -208,3 +210,23 @@ def test_training_calibration_and_promotion_read_no_test_region_subject(
     assert version.selection_metrics["n"] == len(validation_ids)
     assert version.selection_metrics["split"] == "validation"
     assert "validation AUC" in version.promotion_note or version.is_champion
+
+
+@pytest.mark.django_db
+def test_the_largest_seed_trains_and_is_kept_and_a_larger_one_is_refused_up_front(
+    labelled_workflow: Callable[..., Workflow],
+) -> None:
+    # A17: the service is the last check (the retrain command calls it too).
+    workflow = labelled_workflow()
+    with pytest.raises(InvalidTrainingParams, match="seed"):
+        training_run_start(
+            user=None, workflow=workflow, params={**TINY, "seed": 2**70}, queue=False
+        )
+    assert TrainingRun.objects.count() == 0
+    run = training_run_start(
+        user=None, workflow=workflow, params={**TINY, "seed": SEED_LIMIT - 1}, queue=False
+    )
+    training_run_execute(run.pk)
+    run.refresh_from_db()
+    assert run.status == TrainingRun.Status.SUCCEEDED, run.error
+    assert ModelVersion.objects.get(run=run).seed == SEED_LIMIT - 1

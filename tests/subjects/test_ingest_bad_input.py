@@ -84,6 +84,12 @@ def _random_bytes(path: Path) -> None:
     path.write_bytes(np.random.default_rng(0).bytes(5000))
 
 
+def _negative_exposure(path: Path) -> None:
+    # A19: the one file of the malformed corpus that used to be ingested (as exposure_s = -1500).
+    with fits.open(path, mode="update") as hdus:
+        hdus["XRAY"].header["EXPOSURE"] = -1500.0
+
+
 BAD_FITS = {
     "truncated": (_truncate, "truncat"),
     "no image HDU": (_no_image, "no image HDU"),
@@ -92,6 +98,7 @@ BAD_FITS = {
     "enormous header": (_enormous_header, "declares 152587.9 MiB of data"),
     "gzip bomb": (_gzip_bomb, "gzip data expands beyond"),
     "random bytes": (_random_bytes, "not a FITS file"),
+    "negative exposure": (_negative_exposure, "EXPOSURE keyword is negative"),
 }
 
 

@@ -209,7 +209,9 @@ def test_mentions_count_as_unread(
     bob = Client()
     bob.force_login(other_volunteer)
     assert bob.get(reverse("api-talk-mentions-unread")).json() == {"unread": 1}
-    bob.get(reverse("talk:mentions"))
+    bob.get(reverse("talk:mentions"))  # looking changes nothing (A9)
+    assert bob.get(reverse("api-talk-mentions-unread")).json() == {"unread": 1}
+    bob.post(reverse("talk:mentions_read"))
     assert bob.get(reverse("api-talk-mentions-unread")).json() == {"unread": 0}
 
 

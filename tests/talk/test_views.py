@@ -10,7 +10,13 @@ from rest_framework.throttling import ScopedRateThrottle
 
 from hunt.subjects.models import Subject
 from hunt.talk.models import Board, Comment
-from hunt.talk.services import comment_hide, comment_report
+from hunt.talk.services import (
+    comment_delete,
+    comment_hide,
+    comment_report,
+    comment_restore,
+    discussion_create,
+)
 
 
 def _page(client: Client, url: str) -> str:
@@ -200,6 +206,31 @@ def test_a_board_discussion_is_started_from_the_board_page(
     assert "What is zscale?" in _page(Client(), url)
 
 
+def test_a_discussion_title_goes_with_its_hidden_first_comment(
+    boards: dict[str, Board], volunteer: Any, admin: Any
+) -> None:
+    # A16: hiding the opening comment left its title on the board, the thread and the API.
+    discussion = discussion_create(
+        board=boards["chat"], author=volunteer, title="RUDE-TITLE", body="rude body"
+    )
+    first = discussion.comments.get()
+    comment_hide(comment=first, user=admin)
+    api = reverse("api-talk-discussions") + "?board=chat"
+    for url in (
+        discussion.get_absolute_url(),
+        boards["chat"].get_absolute_url(),
+        reverse("talk:index"),
+        api,
+    ):
+        assert "RUDE-TITLE" not in _page(Client(), url), url
+    assert f"Discussion {discussion.pk}" in _page(Client(), discussion.get_absolute_url())
+
+    comment_restore(comment=first, user=admin)
+    assert "RUDE-TITLE" in _page(Client(), discussion.get_absolute_url())
+    comment_delete(comment=first, user=volunteer)  # the author withdrawing it takes the title too
+    assert "RUDE-TITLE" not in _page(Client(), api)
+
+
 def test_user_pages_list_their_shown_comments(post: Callable[..., Comment], volunteer: Any) -> None:
     post(volunteer, "hello from alice")
     html = _page(Client(), reverse("talk:user", args=["alice"]))
@@ -218,6 +249,13 @@ def test_the_navigation_shows_unread_mentions_until_they_are_read(
     home = bob.get("/").content.decode()
     assert 'class="nav-badge"' in home
     assert ">2<span" in home  # two comments mention bob (one counts once)
-    bob.get(reverse("talk:mentions"))
+    # A9: viewing the page (which an <img src> in a comment could make a browser do) marks nothing.
+    page = bob.get(reverse("talk:mentions")).content.decode()
+    assert 'class="nav-badge"' in page
+    assert f'action="{reverse("talk:mentions_read")}"' in page
+    assert 'class="nav-badge"' in bob.get("/").content.decode()
+    assert bob.get(reverse("talk:mentions_read")).status_code == 405
+    assert bob.post(reverse("talk:mentions_read")).status_code == 302
     assert b"nav-badge" not in bob.get("/").content
+    assert "Mark all as read" not in bob.get(reverse("talk:mentions")).content.decode()
     assert b"nav-badge" not in Client().get("/").content  # anonymous: no count, no query
