@@ -1,7 +1,7 @@
 """The CNN's input in physical units: one angular field and pixel scale, X-ray as significance.
 
 Volunteers see display stretches whose limits adapt to each image (``ml.render``); the network
-must not, or it learns one survey's pixel scale and background level (GUIDE section 7). So every
+must not, or it learns one survey's pixel scale and background level (docs/model.md, "Transfer"). So every
 cutout, whatever its instrument, becomes the same sky grid:
 
 * **Geometry.** The field is :data:`FIELD_ARCSEC` (409.6", the product's 6.8' cutout) sampled by

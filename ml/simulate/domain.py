@@ -1,6 +1,6 @@
 """Domain randomisation: every candidate its own instrument and sky, and settings held out of training.
 
-A network trained on one simulated instrument learns that instrument (GUIDE section 7: its pixel
+A network trained on one simulated instrument learns that instrument (docs/model.md, "Transfer": its pixel
 scale, its background level, "no optical band = point source"). So each candidate of a randomised
 survey first draws, from its own seeded generator, what the sky and the telescope were like:
 
