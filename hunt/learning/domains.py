@@ -15,7 +15,6 @@ from typing import Any
 import numpy as np
 
 from hunt.subjects.models import Cutout, Subject, SubjectSet
-from ml.learning.calibrate import fit_temperature
 
 # Fewer validation labels than this (or one class only) and a set's own temperature would be noise.
 MIN_DOMAIN_LABELS = 40
@@ -27,6 +26,9 @@ def domain_temperatures(
     subject_ids: Sequence[int], logits: np.ndarray, labels: np.ndarray
 ) -> dict[str, dict[str, float]]:
     """{subject set id (str, for JSON): {"temperature", "n"}} for the sets with enough validation labels."""
+    # Imported here: the dashboard imports this module for `input_warnings`; web processes need no scipy.
+    from ml.learning.calibrate import fit_temperature
+
     set_of = dict(
         Subject.objects.filter(pk__in=list(subject_ids)).values_list("pk", "subject_set_id")
     )
