@@ -345,13 +345,14 @@ def evaluation_compute(run: EvaluationRun) -> tuple[dict[str, Any], dict[str, An
         )
         five[f"{name}_n"] = len(pairs)
     results["confusion5"] = five
-    results["comparison"] = comparison(run, y_all, values, shared)
+    results["comparison"] = comparison(run, y_all, values, shared, masks, results)
     called = {
         name: np.nan_to_num(values[name], nan=-1.0) >= run.threshold
         for name in results
         if name in SCORERS
     }
     results["completeness"] = _completeness(run, table, truth, scope, called)
+    model_scored = masks.get("model", np.zeros(len(y_all), dtype=bool))
     scores = {
         "columns": [
             "subject_id", "external_id", "split", "truth", "truth_class", "evaluated", "model_evaluated",
@@ -361,7 +362,7 @@ def evaluation_compute(run: EvaluationRun) -> tuple[dict[str, Any], dict[str, An
         "rows": [
             [
                 pk, table.external_id[i], table.split[i], int(y_all[i]), str(truth5[i]), bool(known[i]),
-                bool(masks.get("model", known & False)[i]), bool(masks["crowd"][i]),
+                bool(model_scored[i]), bool(masks["crowd"][i]),
                 table.model_probability[i], table.crowd_fraction[i], table.votes[i],
                 truth.cluster_class[i], truth.redshift[i], truth.method[i], truth.separation_arcsec[i],
                 table.exposure_s[i], bool(truth.conflict[i]), bool(truth.contested[i]),
@@ -375,7 +376,12 @@ def evaluation_compute(run: EvaluationRun) -> tuple[dict[str, Any], dict[str, An
 
 
 def comparison(
-    run: EvaluationRun, y_all: np.ndarray, values: dict[str, np.ndarray], shared: np.ndarray
+    run: EvaluationRun,
+    y_all: np.ndarray,
+    values: dict[str, np.ndarray],
+    shared: np.ndarray,
+    masks: dict[str, np.ndarray],
+    results: dict[str, Any],
 ) -> dict[str, Any]:
     """Model against the raw crowd vote fraction on the subjects both scored, in one computed sentence."""
     n = int(shared.sum())
@@ -390,8 +396,12 @@ def comparison(
             "verdict": "single",
             "sentence": "No subject has both a model score and crowd votes, so they are not compared.",
         }
+    # Where a scorer was already scored on exactly the shared subjects (every known subject voted on and
+    # predicted, the usual case), its report is the comparison's: no second bootstrap.
     reports = {
-        name: score_report(
+        name: results[name]
+        if name in results and np.array_equal(masks[name], shared)
+        else score_report(
             values[name][shared], y_all[shared], threshold=run.threshold,
             resamples=run.bootstrap_resamples, seed=run.seed + 10 + k,
         )
