@@ -129,6 +129,7 @@ def _setup(folder: Path, pg: Postgres, redis: Redis) -> None:
         "THROTTLE_ANON": "1000000/min", "THROTTLE_USER": "1000000/min", "THROTTLE_CLASSIFY": "1000000/min",
         "LOG_LEVEL": "CRITICAL", "JOBS_HEARTBEAT_SECONDS": "1", "JOBS_STALE_AFTER_SECONDS": "10",
         "JOBS_SWEEP_SECONDS": "3", "DATABASE_CONN_MAX_AGE": "60", "RETRAIN_CHECK_MINUTES": "0",
+        "INGEST_ROOTS": str(folder),
     })  # fmt: skip
     os.environ["DJANGO_SETTINGS_MODULE"] = "hunt.settings"
     sys.path.insert(0, str(ROOT))
@@ -292,6 +293,8 @@ def _training_fault(fault: str, workflow: Any, folder: Path, inject: Callable[[A
             time.sleep(0.1)
         inject(trainer)
         start = time.monotonic()
+        if trainer.poll() is not None:  # killed: a supervisor starts it again
+            trainer = _worker("training")
         while time.monotonic() - start < 180:
             try:
                 state = TrainingRun.objects.get(pk=run.pk)
@@ -323,6 +326,53 @@ def _training_fault(fault: str, workflow: Any, folder: Path, inject: Callable[[A
         TrainingRun.objects.filter(pk=run.pk, status__in=TrainingRun.ACTIVE).update(
             status="cancelled"
         )
+    return row
+
+
+def _ingest_worker_killed(folder: Path) -> Row:
+    """SIGKILL the worker mid-ingestion (Redis keeps the message for an hour): the sweeper re-queues the job,
+    the restarted worker's second attempt ingests everything once and removes the dead attempt's files."""
+    from django.conf import settings
+    from django.db import connections
+
+    from hunt.subjects.ingestion import ingest_job_queue
+    from hunt.subjects.models import IngestJob, Subject
+    from hunt.subjects.storage import attempt_folder
+    from tests.builders import build_candidate_folder
+
+    count = 120
+    source = build_candidate_folder(folder / f"ingest-{time.monotonic_ns()}", count)
+    job = ingest_job_queue(
+        kind="candidate_fits", source=str(source), options={"set_name": "Killed"}, user=None
+    )
+    connections.close_all()
+    worker = _worker("default", "-B", "-s", str(folder / f"beat-{time.monotonic_ns()}"))
+    row = Row("ingest worker SIGKILL mid-way (Redis broker)", acknowledged=1)
+    try:
+        deadline = time.monotonic() + 120
+        while IngestJob.objects.get(pk=job.pk).done == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        _stop(worker)
+        start = time.monotonic()
+        dead = Path(settings.MEDIA_ROOT) / attempt_folder(job.pk, 1)
+        left_by_kill = sum(1 for path in dead.rglob("*") if path.is_file())
+        worker = _worker("default", "-B", "-s", str(folder / f"beat-{time.monotonic_ns()}"))
+        while time.monotonic() - start < 180:
+            if IngestJob.objects.get(pk=job.pk).status not in IngestJob.ACTIVE:
+                row.recovery_s = time.monotonic() - start
+                break
+            time.sleep(0.2)
+        state = IngestJob.objects.get(pk=job.pk)
+        row.lost = int(state.status in IngestJob.ACTIVE)
+        subjects = Subject.objects.filter(subject_set_id=state.subject_set_id).count()
+        row.doubled = max(0, subjects - count)
+        orphans = sum(1 for path in dead.rglob("*") if path.is_file()) if dead.exists() else 0
+        row.note = (
+            f"job {state.status} (attempt {state.attempts}), {subjects}/{count} subjects; "
+            f"{left_by_kill} files of the dead attempt, {orphans} left"
+        )
+    finally:
+        _stop(worker, signal.SIGTERM)
     return row
 
 
@@ -386,6 +436,8 @@ def main() -> None:
         from hunt.core.models import WorkerPing
         from hunt.exports.models import ExportJob
         from hunt.learning.models import TrainingRun
+        from hunt.subjects.models import IngestJob
+        from tests.builders import build_candidate_folder
 
         rows.append(_classify_through("cache (Redis) killed during POSTs", args.posts, redis.kill,
                                       redis.start))  # fmt: skip
@@ -411,6 +463,13 @@ def main() -> None:
         rows.append(_trigger_with_broker_down(
             redis, "/api/training-runs/", {"epochs": 1, "min_votes": 1}, TrainingRun
         ))  # fmt: skip
+        rows.append(_trigger_with_broker_down(
+            redis, "/api/ingest-jobs/",
+            {"kind": "candidate_fits", "path": str(build_candidate_folder(folder / "trigger", 2)),
+             "set_name": "Trigger"},
+            IngestJob,
+        ))  # fmt: skip
+        rows.append(_ingest_worker_killed(folder))
         TrainingRun.objects.filter(status__in=TrainingRun.ACTIVE).update(status="cancelled")
         rows.append(_training_fault("training worker SIGKILL (Redis broker)", workflow, folder,
                                     lambda trainer: _stop(trainer)))  # fmt: skip

@@ -257,7 +257,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "hunt.core.pagination.BoundedLimitOffsetPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "hunt.core.schema.ApiAutoSchema",
     # {"detail", "code"} for every error, 503 + Retry-After when the broker or the database is away.
     "EXCEPTION_HANDLER": "hunt.core.errors.api_exception_handler",
     # Throttles count in the cache: point CACHE_URL at Redis in production so every web process

@@ -24,6 +24,7 @@ from hunt.classify.services import ClassificationError, classification_create
 from hunt.classify.talk import talk_url
 from hunt.classify.viewer_state import ViewerStateField
 from hunt.core.client import client_ip
+from hunt.core.errors import ApiError
 from hunt.core.pagination import BoundedLimitOffsetPagination, paginated
 from hunt.core.params import ascii_int
 from hunt.core.throttling import ScopedWriteRateThrottle
@@ -185,7 +186,7 @@ class ClassificationCreateApi(APIView):
                 ip=client_ip(request),
             )
         except ClassificationError as error:
-            return Response({"detail": error.message, "code": error.code}, status=error.status)
+            raise ApiError(error.message, code=error.code, status=error.status) from error
         session_count = None
         if hasattr(request._request, "session") and request.auth is None:
             session = request._request.session

@@ -292,7 +292,7 @@ class CollectionItemDetailApi(_CollectThrottled, APIView):
 
 
 class CSVRenderer(BaseRenderer):
-    """Lets a client ask for `Accept: text/csv`; errors (404) then come back as their message in plain text."""
+    """Lets a client ask for `Accept: text/csv` (the view writes the CSV itself; errors stay JSON)."""
 
     media_type = "text/csv"
     format = "csv"
@@ -304,8 +304,6 @@ class CSVRenderer(BaseRenderer):
         accepted_media_type: str | None = None,
         renderer_context: Mapping[str, Any] | None = None,
     ) -> bytes:
-        if isinstance(data, dict) and "detail" in data:
-            data = data["detail"]
         return str(data).encode(self.charset)
 
 

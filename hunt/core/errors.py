@@ -15,13 +15,15 @@ import sys
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.db import InterfaceError, OperationalError
-from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.views import defaults
 from django.views.csrf import csrf_failure as django_csrf_failure
 from rest_framework import status
-from rest_framework.exceptions import APIException, PermissionDenied
+from rest_framework.exceptions import APIException, NotFound, PermissionDenied
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler, set_rollback
 
@@ -44,6 +46,16 @@ def _body(detail: Any, code: str) -> dict[str, Any]:
     return {"detail": str(detail), "code": code}
 
 
+class ApiError(APIException):
+    """An error a view answers on purpose: `{"detail", "code"}` with its status, plus any `extra` fields
+    (a 409 names the run in the way). Raised, never returned, so it is JSON whatever the client negotiated."""
+
+    def __init__(self, detail: str, *, code: str, status: int, **extra: Any) -> None:
+        super().__init__(detail, code)
+        self.status_code = status
+        self.extra = extra
+
+
 def _unavailable(error: BaseException) -> tuple[dict[str, Any], int] | None:
     if isinstance(error, JobUnavailable):
         return _body(f"{error}; try again shortly", "job_queue_unavailable"), 503
@@ -52,7 +64,23 @@ def _unavailable(error: BaseException) -> tuple[dict[str, Any], int] | None:
     return None
 
 
+def _render_as_json(context: dict[str, Any]) -> None:
+    """An error is JSON even where the client negotiated another format (a CSV download's 404 or 429);
+    the browsable API keeps its page, which shows the same JSON."""
+    request = context.get("request")
+    renderer = getattr(request, "accepted_renderer", None)
+    if request is not None and not isinstance(renderer, JSONRenderer | BrowsableAPIRenderer):
+        request.accepted_renderer = JSONRenderer()
+        request.accepted_media_type = JSONRenderer.media_type
+
+
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    _render_as_json(context)
+    # Django's own 404 and 403 (get_object_or_404...) as DRF's, so they carry DRF's codes too.
+    if isinstance(exc, Http404):
+        exc = NotFound(*exc.args)
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = PermissionDenied(*exc.args)
     response = exception_handler(exc, context)
     if response is not None:
         data = response.data
@@ -64,6 +92,8 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
             if isinstance(exc, PermissionDenied) and str(data["detail"]).lower().startswith("csrf"):
                 code = "csrf_failed"
             data["code"] = code
+            if isinstance(exc, ApiError):
+                data.update(exc.extra)
         elif isinstance(data, list):
             response.data = {"detail": " ".join(map(str, data)), "code": "invalid"}
         return response

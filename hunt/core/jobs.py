@@ -20,8 +20,11 @@ admin) plus a Celery message that names it. The life of a job:
 - **Cancel** (`job_cancel`): effective at once even when the worker is gone: the row becomes `cancelled`; a
   live worker sees it at its next heartbeat and stops.
 - **Sweep** (`jobs_sweep`, on celery beat every JOBS_SWEEP_SECONDS, independent of any new trigger): a running
-  job silent for its `stale_after()` is failed, a queued job nobody picked up within its `queue_timeout()` is
-  failed.
+  job silent for its `stale_after()` is dead. It is re-queued (its message sent again) when its model's
+  attempts are idempotent (`REQUEUE_DEAD`) and below `MAX_ATTEMPTS`, else failed; either way `job_swept`
+  removes what the dead attempt left. A queued job nobody picked up within its `queue_timeout()` (counted
+  from its creation or its re-queueing) is failed. A broker that kills workers without giving their message
+  back (Redis' visibility timeout is an hour) thus still ends each job within stale + sweep seconds.
 - **Failure** (`job_fail`): survives a dead database connection: the connection is closed and the write
   retried for a while; if the database stays away, the sweeper fails the job later.
 """
@@ -87,6 +90,9 @@ class Job(models.Model):
     MAX_ATTEMPTS: ClassVar[int] = 2
     # A queued job nobody picked up this long is failed by the sweeper.
     QUEUE_TIMEOUT: ClassVar[timedelta] = timedelta(minutes=60)
+    # Attempts are idempotent (a re-run after a dead one gives the same result, leaves nothing twice): the
+    # sweeper re-queues a dead job while attempts are left instead of failing it.
+    REQUEUE_DEAD: ClassVar[bool] = False
 
     status = models.CharField(
         max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED, db_index=True
@@ -355,23 +361,40 @@ def job_models() -> list[type[Job]]:
 
 
 def jobs_sweep(*, now: Any = None, only: list[type[Job]] | None = None) -> dict[str, int]:
-    """Fail jobs whose worker went silent or whose message nobody picked up; returns counts per model."""
+    """Re-queue or fail jobs whose worker went silent, fail those nobody picked up; counts per model."""
     now = now or timezone.now()
     counts: dict[str, int] = {}
     for model in only or job_models():
         manager = model._default_manager
         stale = now - model.stale_after()
         silent = manager.filter(status=JobStatus.RUNNING).filter(_silent_since(stale))
-        swept = list(silent.values_list("pk", flat=True))
-        failed = manager.filter(pk__in=swept, status=JobStatus.RUNNING).update(
+        dead = list(silent.values_list("pk", "attempts"))
+        requeue = [
+            (pk, attempts)
+            for pk, attempts in dead
+            if model.REQUEUE_DEAD and attempts < model.MAX_ATTEMPTS
+        ]
+        given_up = [pk for pk, attempts in dead if (pk, attempts) not in requeue]
+        failed = manager.filter(pk__in=given_up, status=JobStatus.RUNNING).update(
             status=JobStatus.FAILED,
             finished_at=now,
             error=(
                 f"the worker stopped reporting for over {int(model.stale_after().total_seconds())} s "
                 "(killed or lost)"
+                + (f"; gave up after {model.MAX_ATTEMPTS} attempts" if model.REQUEUE_DEAD else "")
             ),
         )
-        lost = manager.filter(status=JobStatus.QUEUED, created_at__lt=now - model.queue_timeout())
+        requeued = [
+            pk
+            for pk, attempts in requeue
+            # Guarded on the attempt seen: a redelivery that claimed the job meanwhile keeps it.
+            if manager.filter(pk=pk, status=JobStatus.RUNNING, attempts=attempts).update(
+                status=JobStatus.QUEUED, heartbeat_at=now
+            )
+        ]
+        lost = manager.filter(status=JobStatus.QUEUED).filter(
+            _queued_before(now - model.queue_timeout())
+        )
         failed += lost.update(
             status=JobStatus.FAILED,
             finished_at=now,
@@ -380,15 +403,32 @@ def jobs_sweep(*, now: Any = None, only: list[type[Job]] | None = None) -> dict[
                 "(is a worker for its queue running?)"
             ),
         )
+        swept = given_up + requeued
         if swept:
             try:
                 model.job_swept(swept)
             except Exception:
                 logger.exception("sweeper: cleaning up after %s %s failed", model.__name__, swept)
+        for pk in requeued:
+            with suppress(
+                JobUnavailable
+            ):  # the broker is away: _send failed the row, with the reason
+                _send(model, pk)
         if failed:
             logger.warning("sweeper: %s %s job(s) failed", failed, model.__name__)
-        counts[model.__name__] = failed
+        if requeued:
+            logger.warning(
+                "sweeper: %s %s job(s) re-queued %s", len(requeued), model.__name__, requeued
+            )
+        counts[model.__name__] = failed + len(requeued)
     return counts
+
+
+def _queued_before(cutoff: Any) -> models.Q:
+    """Queued since before `cutoff`: since its creation, or since the sweeper re-queued it (its last beat)."""
+    return models.Q(heartbeat_at__lt=cutoff) | models.Q(
+        heartbeat_at__isnull=True, created_at__lt=cutoff
+    )
 
 
 def _silent_since(stale: Any) -> models.Q:

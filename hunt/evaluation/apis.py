@@ -17,6 +17,7 @@ from hunt.accounts.permissions import IsAdmin, IsScientist
 from hunt.catalogues.models import ReferenceCatalogue
 from hunt.classify.models import Workflow
 from hunt.classify.selectors import workflow_default
+from hunt.core.errors import ApiError
 from hunt.core.throttling import ScopedWriteRateThrottle
 from hunt.evaluation.models import EvaluationRun
 from hunt.evaluation.selectors import catalogue_default, evaluation_runs
@@ -110,16 +111,17 @@ class EvaluationRunListCreateApi(APIView):
         slug = values.get("workflow")
         workflow = get_object_or_404(Workflow, slug=slug) if slug else workflow_default()
         if workflow is None:
-            return Response({"detail": "no active workflow"}, status=status.HTTP_400_BAD_REQUEST)
+            raise ApiError("no active workflow", code="no_workflow", status=400)
         catalogue = (
             get_object_or_404(ReferenceCatalogue, pk=values["catalogue"])
             if "catalogue" in values
             else catalogue_default()
         )
         if catalogue is None:
-            return Response(
-                {"detail": "no reference catalogue is loaded (manage.py load_catalogue)"},
-                status=status.HTTP_400_BAD_REQUEST,
+            raise ApiError(
+                "no reference catalogue is loaded (manage.py load_catalogue)",
+                code="no_catalogue",
+                status=400,
             )
         subject_set: SubjectSet | None = None
         if values.get("subject_set"):
@@ -127,9 +129,8 @@ class EvaluationRunListCreateApi(APIView):
                 Q(name=values["subject_set"]) | Q(slug=values["subject_set"])
             ).first()
             if subject_set is None:
-                return Response(
-                    {"detail": f"no subject set {values['subject_set']!r}"},
-                    status=status.HTTP_400_BAD_REQUEST,
+                raise ApiError(
+                    f"no subject set {values['subject_set']!r}", code="no_subject_set", status=400
                 )
         version: ModelVersion | None = None
         if "model_version" in values:
@@ -147,7 +148,7 @@ class EvaluationRunListCreateApi(APIView):
         except EvaluationUnavailable:
             raise  # 503 JSON with Retry-After (hunt.core.errors)
         except EvaluationError as error:
-            return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
+            raise ApiError(str(error), code="invalid", status=400) from error
         run.refresh_from_db()
         response = Response(EvaluationRunOutput(run).data, status=status.HTTP_202_ACCEPTED)
         response["Location"] = reverse("api-evaluation-detail", args=[run.pk])

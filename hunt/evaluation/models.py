@@ -18,6 +18,8 @@ from hunt.subjects.models import SubjectSet
 class EvaluationRun(Job):
     JOB_TASK = "hunt.evaluation.tasks.evaluation_run_task"
     MAX_ATTEMPTS = 2
+    # Attempts are idempotent: the sweeper re-queues a dead one while attempts are left.
+    REQUEUE_DEAD = True
 
     class Split(models.TextChoices):
         # The locked test regions (ml/splits.py): never trained on, never used to pick or calibrate a model.

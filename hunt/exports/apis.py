@@ -22,6 +22,7 @@ from rest_framework.views import APIView
 
 from hunt.accounts.permissions import IsScientist
 from hunt.accounts.services import volunteer_for_request
+from hunt.core.errors import ApiError
 from hunt.core.throttling import ScopedThrottle, ScopedWriteRateThrottle
 from hunt.exports.filters import (
     ExportError,
@@ -49,7 +50,7 @@ CSV_RESPONSE = {
 
 
 class CSVRenderer(renderers.BaseRenderer):
-    """Lets clients ask for text/csv; errors (400, 429) come back as plain text."""
+    """Lets clients ask for text/csv (the view streams the CSV itself; errors stay JSON)."""
 
     media_type = "text/csv"
     format = "csv"
@@ -58,8 +59,6 @@ class CSVRenderer(renderers.BaseRenderer):
     def render(
         self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None
     ) -> bytes:
-        if isinstance(data, dict):
-            return "\n".join(f"{key}: {value}" for key, value in data.items()).encode()
         return str(data).encode()
 
 
@@ -88,7 +87,7 @@ def _stream(request: Request, *, kind: str, layout: str = "", **fixed: Any) -> H
         )
         spec = export_spec(kind=kind, layout=layout, filters=replace(filters, **fixed))
     except ExportError as error:
-        return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
+        raise ApiError(str(error), code="invalid", status=400) from error
     return streaming_csv_response(export_csv_chunks(spec), filename=spec.file_name)
 
 
@@ -240,7 +239,7 @@ class ExportJobListCreateApi(ExportThrottleMixin, APIView):
                 layout=values.get("layout", ""), filters=filters, snapshot_id=values.get("snapshot"),
             )  # fmt: skip
         except ExportError as error:
-            return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
+            raise ApiError(str(error), code="invalid", status=400) from error
         user = request.user if isinstance(request.user, User) else None
         job = export_job_create(spec=spec, user=user)
         response = Response(ExportJobOutput(job).data, status=status.HTTP_202_ACCEPTED)
@@ -276,9 +275,10 @@ class ExportJobDownloadApi(APIView):
     def get(self, request: Request, pk: int) -> HttpResponseBase:
         job = get_object_or_404(export_jobs_visible(request.user), pk=pk)
         if job.status != ExportJob.Status.SUCCEEDED or not job.file:
-            return Response(
-                {"detail": f"export #{job.pk} is {job.status}, not ready to download"},
-                status=status.HTTP_409_CONFLICT,
+            raise ApiError(
+                f"export #{job.pk} is {job.status}, not ready to download",
+                code="not_ready",
+                status=409,
             )
         response = FileResponse(job.file.open("rb"), as_attachment=True, filename=job.file_name)
         response["Cache-Control"] = "private, no-store"

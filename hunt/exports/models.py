@@ -50,6 +50,8 @@ class ExportJob(Job):
     JOB_TASK = "hunt.exports.tasks.export_job_execute"
     # It rebuilds the file from scratch, so a third delivery is cheap; a file that kills its worker stops there.
     MAX_ATTEMPTS = 3
+    # Attempts are idempotent: the sweeper re-queues a dead one while attempts are left.
+    REQUEUE_DEAD = True
 
     class Kind(models.TextChoices):
         CLASSIFICATIONS = "classifications", "Classifications"

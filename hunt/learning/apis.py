@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from hunt.accounts.permissions import IsAdmin, IsScientist
 from hunt.classify.models import Workflow
 from hunt.classify.selectors import workflow_default
+from hunt.core.errors import ApiError
 from hunt.core.throttling import ScopedWriteRateThrottle
 from hunt.learning.models import ModelVersion, TrainingRun
 from hunt.learning.selectors import training_runs_recent
@@ -81,18 +82,19 @@ class TrainingRunListCreateApi(APIView):
         slug = values.pop("workflow", None)
         workflow = get_object_or_404(Workflow, slug=slug) if slug else workflow_default()
         if workflow is None:
-            return Response({"detail": "no active workflow"}, status=status.HTTP_400_BAD_REQUEST)
+            raise ApiError("no active workflow", code="no_workflow", status=400)
         user = request.user if isinstance(request.user, User) else None
         try:
             run = training_run_start(user=user, workflow=workflow, params=values)
         except TrainingAlreadyActive as error:
-            body = {
-                "detail": str(error),
-                "run": reverse("api-training-run-detail", args=[error.run.pk]),
-            }
-            return Response(body, status=status.HTTP_409_CONFLICT)
+            raise ApiError(
+                str(error),
+                code="training_active",
+                status=409,
+                run=reverse("api-training-run-detail", args=[error.run.pk]),
+            ) from error
         except (NotEnoughLabels, InvalidTrainingParams) as error:
-            return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
+            raise ApiError(str(error), code="invalid", status=400) from error
         response = Response(TrainingRunOutput(run).data, status=status.HTTP_202_ACCEPTED)
         response["Location"] = reverse("api-training-run-detail", args=[run.pk])
         return response
@@ -129,6 +131,5 @@ class ModelPromoteApi(APIView):
         try:
             model_promote(version=version, note=f"promoted by {request.user}")
         except ModelNotPromotable as error:
-            body = {"detail": str(error), "code": "not_promotable"}
-            return Response(body, status=status.HTTP_409_CONFLICT)
+            raise ApiError(str(error), code="not_promotable", status=409) from error
         return Response({"detail": f"model v{version.pk} is now the champion"})

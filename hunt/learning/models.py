@@ -88,6 +88,8 @@ class TrainingRun(Job):
     JOB_TASK = "hunt.learning.tasks.training_run_task"
     JOB_QUEUE = "training"
     MAX_ATTEMPTS = 2
+    # Attempts are idempotent: the sweeper re-queues a dead one while attempts are left.
+    REQUEUE_DEAD = True
     # Only one run at a time and its worker is dedicated: a run not picked up in 30 minutes never will be.
     QUEUE_TIMEOUT = timedelta(minutes=30)
 

@@ -95,10 +95,11 @@ class ModelNotPromotable(Exception):
 
 
 def training_runs_sweep(*, now: Any = None) -> int:
-    """Fail runs whose worker went silent or whose message was never picked up; returns how many.
+    """Re-queue (or, attempts spent, fail) runs whose worker went silent, fail those never picked up;
+    returns how many.
 
     Celery beat sweeps every job model (hunt.core.jobs.jobs_sweep); a trigger sweeps training runs first too,
-    so a dead run never blocks a new one with a 409.
+    so a dead run never blocks a new one with a 409 (a re-queued one is alive again, and does).
     """
     return jobs_sweep(now=now, only=[TrainingRun])["TrainingRun"]
 

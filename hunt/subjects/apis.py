@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from hunt.accounts.permissions import IsAdmin
+from hunt.core.errors import ApiError
 from hunt.core.throttling import ScopedWriteRateThrottle
 from hunt.subjects.ingestion import ingest_job_queue
 from hunt.subjects.models import IngestJob, SubjectSet
@@ -93,7 +94,7 @@ class IngestJobListCreateApi(APIView):
         try:
             job = ingest_job_queue(kind=kind, source=source, options=values, user=user)
         except IngestError as exc:
-            return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+            raise ApiError(str(exc), code="invalid", status=400) from exc
         return Response(IngestJobOutput(job).data, status=status.HTTP_202_ACCEPTED)
 
 

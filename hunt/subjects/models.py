@@ -158,9 +158,12 @@ class IngestJob(Job):
     """One ingestion run; the row is what progress bars poll and what the admin shows."""
 
     JOB_TASK = "hunt.subjects.tasks.ingest_job_execute"
-    # A half-done ingestion rolls itself back; re-running it after a worker died is a person's decision (a
-    # file that kills its worker would otherwise loop), so a redelivery fails the job with a clear message.
-    MAX_ATTEMPTS = 1
+    # An attempt is idempotent: its rows land with the job's success in one transaction, it skips what is
+    # already in the set, and the next claim removes the files a dead attempt left (hunt.subjects.storage).
+    # So a worker killed mid-way gets one more attempt (redelivered, or re-queued by the sweeper); a file
+    # that kills its worker each time fails the job after the second.
+    MAX_ATTEMPTS = 2
+    REQUEUE_DEAD = True
 
     kind = models.CharField(max_length=20, choices=SubjectSet.Kind.choices)
     source = models.CharField(max_length=500, help_text="Folder or file ingested.")
@@ -179,6 +182,13 @@ class IngestJob(Job):
 
     def __str__(self) -> str:
         return f"Ingest #{self.pk} {self.kind} ({self.status})"
+
+    @classmethod
+    def job_swept(cls, pks: list[int]) -> None:
+        from hunt.subjects.storage import attempt_files_delete
+
+        for pk, attempts in cls.objects.filter(pk__in=pks).values_list("pk", "attempts"):
+            attempt_files_delete(pk, range(1, attempts + 1))
 
     @property
     def percent(self) -> float:

@@ -24,7 +24,13 @@ from hunt.core.jobs import JobLost, job_claim, job_fail, job_finish, job_running
 from hunt.subjects.labels import Label, TruthRole
 from hunt.subjects.models import Cutout, ExpertLabel, IngestJob, Subject, SubjectSet
 from hunt.subjects.signals import subjects_ingested
-from hunt.subjects.storage import StoredCandidate, candidate_files_save, files_delete
+from hunt.subjects.storage import (
+    StoredCandidate,
+    attempt_files_delete,
+    attempt_folder,
+    candidate_files_save,
+    files_delete,
+)
 from ml import splits
 from ml.fitsio import InputError
 from ml.prepare import PreparedCandidate, TruthRow
@@ -102,8 +108,17 @@ def _job_update(job: IngestJob, **fields: Any) -> None:
 
 
 def ingest_job_claim(job_id: int) -> IngestJob | None:
-    """Take the job for this delivery (hunt.core.jobs.job_claim); None when there is nothing to do."""
-    return job_claim(IngestJob, job_id, reset={"done": 0, "created": 0})
+    """Take the job for this delivery (hunt.core.jobs.job_claim); None when there is nothing to do.
+
+    An earlier attempt never committed a row (they are inserted at the end, with the job's success), so
+    whatever files it left (its worker was killed mid-way) are removed before this one writes.
+    """
+    job = job_claim(IngestJob, job_id, reset={"done": 0, "created": 0})
+    if job is not None and job.attempts > 1:
+        removed = attempt_files_delete(job.pk, range(1, job.attempts))
+        if removed:
+            logger.warning("ingest #%s: removed %s files of its dead attempts", job.pk, removed)
+    return job
 
 
 def ingest_job_fail(job: IngestJob, exc: BaseException, *, plan: IngestPlan | None = None) -> None:
@@ -158,7 +173,11 @@ def ingest_execute(
             _check_truth(plan)
             for done, prepared in enumerate(_prepared_stream(plan, workers), start=1):
                 attempt.check()  # cancelled or swept: stop, and roll back what this run wrote
-                files = candidate_files_save(set_slug=plan.subject_set.slug, prepared=prepared)
+                files = candidate_files_save(
+                    attempt=attempt_folder(job.pk, job.attempts),
+                    set_slug=plan.subject_set.slug,
+                    prepared=prepared,
+                )
                 written.extend(files.names())
                 rows.append(_Row.of(prepared, files))
                 if done % PROGRESS_EVERY == 0 or done == total:
@@ -166,7 +185,12 @@ def ingest_execute(
                     if progress is not None:
                         progress(done, total)
             attempt.check()
-            created = _rows_insert(plan, rows)
+            # The rows and the job's success commit together: an attempt either landed whole (its files
+            # in use) or left only files that the next claim or the sweeper may remove.
+            with transaction.atomic():
+                created = _rows_insert(plan, rows)
+                if not job_finish(job, IngestJob.Status.SUCCEEDED, created=created, done=total):
+                    raise JobLost(f"ingest #{job.pk} is no longer this worker's")
     except JobLost:
         files_delete(written)
         return job
@@ -178,7 +202,6 @@ def ingest_execute(
         raise
     if created:
         subjects_ingested.send(sender=plan.subject_set, created=created)
-    job_finish(job, IngestJob.Status.SUCCEEDED, created=created, done=total)
     logger.info(
         "ingest #%s: %s new subjects in %s (%s skipped)",
         job.pk,

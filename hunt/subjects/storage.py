@@ -2,7 +2,9 @@
 
 import hashlib
 import logging
+from contextlib import suppress
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -35,16 +37,25 @@ class StoredCandidate:
         ]
 
 
-def _folder(set_slug: str, external_id: str) -> str:
+def attempt_folder(job_id: int, attempt: int) -> str:
+    """Where one ingestion attempt writes: a worker killed mid-way leaves its files here, and only here, so
+    the next claim of the job (or the sweeper) removes them whole (`attempt_files_delete`)."""
+    return f"cutouts/ingest-{job_id}/attempt-{attempt}"
+
+
+def _folder(attempt: str, set_slug: str, external_id: str) -> str:
     # A short hash spreads files over 256 folders (filesystems slow down with 100k entries in one), and
     # keeps identifiers with odd characters out of the path.
     digest = hashlib.sha256(f"{set_slug}/{external_id}".encode()).hexdigest()
-    return f"cutouts/{set_slug}/{digest[:2]}/{digest[2:18]}"
+    return f"{attempt}/{set_slug}/{digest[:2]}/{digest[2:18]}"
 
 
-def candidate_files_save(*, set_slug: str, prepared: PreparedCandidate) -> StoredCandidate:
-    """Store one candidate's files, all of them or none: a failure (say, a full disk) removes those written."""
-    folder = _folder(set_slug, prepared.external_id)
+def candidate_files_save(
+    *, attempt: str, set_slug: str, prepared: PreparedCandidate
+) -> StoredCandidate:
+    """Store one candidate's files under its attempt's folder, all of them or none: a failure (say, a full
+    disk) removes those written."""
+    folder = _folder(attempt, set_slug, prepared.external_id)
     rendered = prepared.rendered
     written: list[str] = []
 
@@ -78,3 +89,38 @@ def files_delete(names: list[str]) -> None:
             default_storage.delete(name)
         except OSError:  # a read-only storage refuses deletes too; nothing more to do here
             logger.warning("could not delete %s", name)
+
+
+def attempt_files_delete(job_id: int, attempts: range) -> int:
+    """Remove what the given attempts of an ingestion wrote (attempts that never committed a row: a worker
+    killed mid-way); returns the number of files removed."""
+    removed = 0
+    for attempt in attempts:
+        removed += _tree_delete(attempt_folder(job_id, attempt))
+    return removed
+
+
+def _tree_delete(folder: str) -> int:
+    try:
+        folders, files = default_storage.listdir(folder)
+    except (FileNotFoundError, NotADirectoryError):
+        return 0
+    removed = 0
+    for name in files:
+        files_delete([f"{folder}/{name}"])
+        removed += 1
+    for name in folders:
+        removed += _tree_delete(f"{folder}/{name}")
+    with suppress(OSError):  # a file system's empty folder; object storage has none
+        path = Path(default_storage.path(folder)) if _local() else None
+        if path is not None and path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+    return removed
+
+
+def _local() -> bool:
+    try:
+        default_storage.path("")
+    except NotImplementedError:
+        return False
+    return True

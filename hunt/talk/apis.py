@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from hunt.accounts.permissions import IsAdmin
+from hunt.core.errors import ApiError
 from hunt.core.pagination import BoundedLimitOffsetPagination, paginated
 from hunt.core.params import ascii_int
 from hunt.core.throttling import ScopedWriteRateThrottle
@@ -50,8 +51,8 @@ from hunt.talk.throttling import COMMENT_SCOPE
 Viewer = AbstractBaseUser | AnonymousUser
 
 
-def _error(error: TalkError) -> Response:
-    return Response({"detail": error.message, "code": error.code}, status=error.status)
+def _error(error: TalkError) -> ApiError:
+    return ApiError(error.message, code=error.code, status=error.status)
 
 
 # ---- output --------------------------------------------------------------------------------------
@@ -135,7 +136,7 @@ def _post(request: Request, create: Callable[[str], Comment]) -> Response:
     try:
         comment = create(data.validated_data["body"])
     except TalkError as error:
-        return _error(error)
+        raise _error(error) from error
     return _one(request, comment, status.HTTP_201_CREATED)
 
 
@@ -228,7 +229,7 @@ class DiscussionListCreateApi(_WriteThrottled):
                 board=board, author=request.user, title=values["title"], body=values["body"]
             )
         except TalkError as error:
-            return _error(error)
+            raise _error(error) from error
         discussion.refresh_from_db()
         return Response(DiscussionOutput(discussion).data, status=status.HTTP_201_CREATED)
 
@@ -290,7 +291,7 @@ class CommentDetailApi(_WriteThrottled):
         try:
             comment_update(comment=comment, user=request.user, body=data.validated_data["body"])
         except TalkError as error:
-            return _error(error)
+            raise _error(error) from error
         return _one(request, comment)
 
     @extend_schema(request=None, responses={204: None})
@@ -299,7 +300,7 @@ class CommentDetailApi(_WriteThrottled):
         try:
             comment_delete(comment=comment, user=request.user)
         except TalkError as error:
-            return _error(error)
+            raise _error(error) from error
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -314,10 +315,7 @@ class CommentReportApi(APIView):
         request=ReportInput,
         responses={
             201: inline_serializer("ReportCreated", {"id": serializers.IntegerField()}),
-            409: inline_serializer(
-                "ReportRefused",
-                {"detail": serializers.CharField(), "code": serializers.CharField()},
-            ),
+            409: None,
         },
     )
     def post(self, request: Request, pk: int) -> Response:
@@ -329,7 +327,7 @@ class CommentReportApi(APIView):
                 comment=comment, user=request.user, reason=data.validated_data["reason"]
             )
         except TalkError as error:
-            return _error(error)
+            raise _error(error) from error
         return Response({"id": report.pk}, status=status.HTTP_201_CREATED)
 
 

@@ -88,7 +88,7 @@ def test_too_few_labels_is_a_clear_refusal(labelled_workflow: Callable[..., Work
 
 
 @pytest.mark.django_db
-def test_a_silent_run_is_failed_and_a_redelivered_finished_run_is_not_rerun(
+def test_a_silent_run_is_requeued_then_failed_and_a_redelivered_finished_run_is_not_rerun(
     labelled_workflow: Callable[..., Workflow],
 ) -> None:
     from datetime import timedelta
@@ -97,15 +97,22 @@ def test_a_silent_run_is_failed_and_a_redelivered_finished_run_is_not_rerun(
 
     workflow = labelled_workflow(20)
     run = training_run_start(user=None, workflow=workflow, params=TINY, queue=False)
-    TrainingRun.objects.filter(pk=run.pk).update(
-        status=TrainingRun.Status.RUNNING,
-        heartbeat_at=timezone.now() - timedelta(hours=1),
-        attempts=1,
-    )
+    silent = {
+        "status": TrainingRun.Status.RUNNING,
+        "heartbeat_at": timezone.now() - timedelta(hours=1),
+    }
+    TrainingRun.objects.filter(pk=run.pk).update(**silent, attempts=1)
+    assert training_runs_sweep() == 1
+    run.refresh_from_db()
+    assert run.status == TrainingRun.Status.QUEUED  # an attempt is left: its message is sent again
+    assert run.attempts == 1
+
+    TrainingRun.objects.filter(pk=run.pk).update(**silent, attempts=2)  # the second one died too
     assert training_runs_sweep() == 1
     run.refresh_from_db()
     assert run.status == TrainingRun.Status.FAILED
     assert "stopped reporting" in run.error
+    assert "gave up after 2 attempts" in run.error
 
     training_run_execute(run.pk)  # a redelivered message for a finished run does nothing
     run.refresh_from_db()
