@@ -27,14 +27,18 @@ import warnings
 import zlib
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import numpy as np
 from astropy.io import fits
 from astropy.io.fits.verify import VerifyError
 from astropy.utils.exceptions import AstropyWarning
-from astropy.wcs import WCS
 from PIL import Image
+
+if TYPE_CHECKING:
+    # astropy.wcs loads astropy.table (~0.8 s, ~35 MB): imported when a header has a WCS to build,
+    # not by every process that imports this module for InputError.
+    from astropy.wcs import WCS
 
 PathArg = str | os.PathLike[str]
 
@@ -290,6 +294,8 @@ def _check_shape(
 def _celestial_wcs(path: PathArg, hdu: _Hdu, header: fits.Header) -> WCS | None:
     if not any(key.startswith("CTYPE") for key in header):
         return None
+    from astropy.wcs import WCS
+
     try:
         with warnings.catch_warnings():
             # Old XMM headers use RADECSYS and DATE-OBS; astropy fixes them, loudly.
