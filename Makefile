@@ -8,7 +8,7 @@ PANOPTES_VENV := .venv-panoptes
 PANOPTES_STAMP := $(PANOPTES_VENV)/.installed
 # pip-tools, for `make lock` only.
 LOCK_VENV := var/pip-tools
-PIP_COMPILE = $(LOCK_VENV)/bin/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links --annotation-style=line
+PIP_COMPILE = $(LOCK_VENV)/bin/pip-compile --quiet --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links --annotation-style=line
 
 # Tests run against the machine's real services; override any of these to point elsewhere.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/cluster_hunt
