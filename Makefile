@@ -3,6 +3,12 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# panoptes_aggregation's own environment (it caps astropy below what the application runs).
+PANOPTES_VENV := .venv-panoptes
+PANOPTES_STAMP := $(PANOPTES_VENV)/.installed
+# pip-tools, for `make lock` only.
+LOCK_VENV := var/pip-tools
+PIP_COMPILE = $(LOCK_VENV)/bin/pip-compile --quiet --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links --annotation-style=line
 
 # Tests run against the machine's real services; override any of these to point elsewhere.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/cluster_hunt
@@ -11,17 +17,40 @@ TEST_AMQP_URL ?= amqp://guest:guest@127.0.0.1:5672//
 TEST_ENV = DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} \
 	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(TEST_REDIS_URL)} \
 	TEST_REDIS_URL=$(TEST_REDIS_URL) TEST_AMQP_URL=$(TEST_AMQP_URL) \
-	DJANGO_ALLOW_ASYNC_UNSAFE=true
+	DJANGO_ALLOW_ASYNC_UNSAFE=true PANOPTES_PYTHON=$(CURDIR)/$(PANOPTES_VENV)/bin/python
 
-.PHONY: install demo serve worker beat training-worker test test-fast lint format typecheck check-deploy clean
+.PHONY: install panoptes-env services lock demo serve worker beat training-worker test test-fast lint format typecheck check-deploy clean
 
-$(STAMP): pyproject.toml
+# Exactly the locked versions (requirements/dev.txt: production's pins plus the test tools), then the
+# project itself without resolving anything again. Re-runs whenever the lock changes.
+$(STAMP): requirements/dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -r requirements/dev.txt
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 install: $(STAMP)
+
+$(PANOPTES_STAMP): requirements/panoptes.txt
+	$(PYTHON) -m venv $(PANOPTES_VENV)
+	$(PANOPTES_VENV)/bin/pip install --quiet --upgrade pip
+	$(PANOPTES_VENV)/bin/pip install --quiet -r requirements/panoptes.txt
+	touch $(PANOPTES_STAMP)
+
+## panoptes-env: panoptes_aggregation in its own virtualenv, for tests/exports/test_panoptes_aggregation.py
+panoptes-env: $(PANOPTES_STAMP)
+
+## lock: re-resolve requirements/{prod,dev,panoptes}.txt from pyproject.toml and requirements/panoptes.in
+lock:
+	test -x $(LOCK_VENV)/bin/pip-compile || ($(PYTHON) -m venv $(LOCK_VENV) && $(LOCK_VENV)/bin/pip install --quiet pip-tools)
+	$(PIP_COMPILE) --output-file requirements/prod.txt pyproject.toml
+	$(PIP_COMPILE) --extra dev --constraint requirements/prod.txt --output-file requirements/dev.txt pyproject.toml
+	$(PIP_COMPILE) --output-file requirements/panoptes.txt requirements/panoptes.in
+
+## services: install Chromium (apt, as root) and start PostgreSQL, Redis and RabbitMQ where they are down
+services:
+	$(TEST_ENV) scripts/test-services.sh
 
 ## demo: install, migrate, load the demo data and serve the site with its workers (Ctrl-C stops all)
 demo: install
@@ -41,13 +70,13 @@ beat: install
 training-worker: install
 	$(BIN)/celery -A hunt worker -Q training -n training@%h --pool solo --prefetch-multiplier 1 --loglevel INFO
 
-## test: the whole suite on PostgreSQL, Redis, RabbitMQ and Chromium (what CI runs)
-test: install
+## test: the whole suite on PostgreSQL, Redis, RabbitMQ and Chromium (what CI runs); sets them up first
+test: install panoptes-env services
 	$(TEST_ENV) $(BIN)/python -m tests.preflight
 	$(TEST_ENV) $(BIN)/pytest --create-db
 
 ## test-fast: everything but the browser tests
-test-fast: install
+test-fast: install panoptes-env services
 	$(TEST_ENV) $(BIN)/pytest --create-db -m "not e2e"
 
 lint: install
@@ -67,4 +96,4 @@ check-deploy: install
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn > /dev/null
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) $(PANOPTES_VENV) var

@@ -59,7 +59,8 @@ def cnn_fit_score(
 
 
 def test_metrics(model: Any, images: np.ndarray, truth: np.ndarray) -> dict[str, float]:
-    from ml.learning import predict, roc_auc, tpr_at_fpr
+    from ml.learning import predict
+    from ml.metrics import roc_auc, tpr_at_fpr
 
     p = predict(model, images).cluster_prob
     y = (truth <= 1).astype(np.int64)

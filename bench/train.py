@@ -32,14 +32,13 @@ from ml.learning import (
     TrainConfig,
     cluster_targets,
     count_parameters,
-    expected_calibration_error,
     predict,
-    roc_auc,
-    tpr_at_fpr,
     train,
 )
 from ml.learning.dataset import noisy_volunteer_labels, simulated_dataset
 from ml.learning.labels import stratified_split
+from ml.learning.train import ECE_BINS
+from ml.metrics import expected_calibration_error, roc_auc, tpr_at_fpr
 from ml.render import PREPROCESSING_VERSION
 from ml.simulate import SIMULATOR_VERSION
 
@@ -145,7 +144,7 @@ def quality(args: argparse.Namespace) -> None:
             "tpr": tpr_at_fpr(plain.cluster_prob, truth, 0.05),
             "auc_tta": roc_auc(tta.cluster_prob, truth),
             "tpr_tta": tpr_at_fpr(tta.cluster_prob, truth, 0.05),
-            "ece": expected_calibration_error(plain.cluster_prob, truth),
+            "ece": expected_calibration_error(plain.cluster_prob, truth, n_bins=ECE_BINS),
             "acc5": float(np.mean(plain.predicted_class == labels[test_idx])),
             "crowd_binary": float(
                 np.mean(cluster_targets(crowd.labels) == cluster_targets(labels[train_idx]))

@@ -41,17 +41,16 @@ from ml.learning import (
     TrainConfig,
     apply_temperature,
     cluster_targets,
-    expected_calibration_error,
     fit_temperature,
     load_model,
     predict,
-    roc_auc,
     save_model,
-    tpr_at_fpr,
     train,
 )
 from ml.learning.calibrate import fit_platt
 from ml.learning.dataset import noisy_volunteer_labels, simulated_dataset
+from ml.learning.train import ECE_BINS
+from ml.metrics import expected_calibration_error, roc_auc, tpr_at_fpr
 from ml.simulate import SIMULATOR_VERSION, SimulationParams
 from ml.simulate.domain import DEFAULT_HOLDOUT, DomainRandomisation, randomised_params
 
@@ -113,9 +112,9 @@ def scores_row(
     return {
         "auc": roc_auc(p, truth),
         "tpr": tpr_at_fpr(p, truth, 0.05),
-        "ece": expected_calibration_error(p, truth),
-        "ece_domain": expected_calibration_error(calibrated, truth[test]),
-        "ece_platt": expected_calibration_error(platt, truth[test]),
+        "ece": expected_calibration_error(p, truth, n_bins=ECE_BINS),
+        "ece_domain": expected_calibration_error(calibrated, truth[test], n_bins=ECE_BINS),
+        "ece_platt": expected_calibration_error(platt, truth[test], n_bins=ECE_BINS),
         "t_domain": temperature,
         "found": float(np.mean(p[truth > 0.5] >= 0.5)),
         "false": float(np.mean(p[truth < 0.5] >= 0.5)),

@@ -39,7 +39,6 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "axes",
-    "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "hunt.core",
@@ -256,7 +255,6 @@ REST_FRAMEWORK = {
     # LimitOffsetPagination with max_limit: every API list, including those paginated by hand.
     "DEFAULT_PAGINATION_CLASS": "hunt.core.pagination.BoundedLimitOffsetPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "hunt.core.schema.ApiAutoSchema",
     # {"detail", "code"} for every error, 503 + Retry-After when the broker or the database is away.
     "EXCEPTION_HANDLER": "hunt.core.errors.api_exception_handler",

@@ -27,14 +27,16 @@ import warnings
 import zlib
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import numpy as np
-from astropy.io import fits
-from astropy.io.fits.verify import VerifyError
-from astropy.utils.exceptions import AstropyWarning
-from astropy.wcs import WCS
 from PIL import Image
+
+if TYPE_CHECKING:
+    # astropy (~0.3 s of CPU; astropy.wcs loads astropy.table too, ~35 MB) is imported by the functions
+    # that decode FITS, not by every web process that imports this module for InputError.
+    from astropy.io import fits
+    from astropy.wcs import WCS
 
 PathArg = str | os.PathLike[str]
 
@@ -56,8 +58,9 @@ _NOT_PRINTABLE = re.compile(rb"[^\x20-\x7e]")
 _STRUCTURAL = re.compile(r"(SIMPLE|XTENSION|BITPIX|NAXIS\d*|PCOUNT|GCOUNT|GROUPS|EXTNAME|ZIMAGE)")
 # A card's value field: a quoted string ('' escapes a quote) or a bare token, then a comment.
 _VALUE = re.compile(r" *(?:'(?P<string>(?:[^']|'')*)'|(?P<plain>[^ '/]+)) *(?:/.*)?")
-# What astropy, numpy and Pillow raise on malformed input that slipped past the checks here.
-_LIBRARY_ERRORS = (
+# What numpy and Pillow raise on malformed input that slipped past the checks here (with astropy's
+# VerifyError: _library_errors).
+_BASE_ERRORS = (
     OSError,
     SyntaxError,
     TypeError,
@@ -69,8 +72,15 @@ _LIBRARY_ERRORS = (
     struct.error,
     zlib.error,
     Image.DecompressionBombError,
-    VerifyError,
 )
+
+
+def _library_errors() -> tuple[type[BaseException], ...]:
+    """What astropy, numpy and Pillow raise on malformed input; an `except` evaluates it only when
+    something was raised, so astropy is imported no earlier than that."""
+    from astropy.io.fits.verify import VerifyError
+
+    return (*_BASE_ERRORS, VerifyError)
 
 
 class InputError(ValueError):
@@ -290,6 +300,9 @@ def _check_shape(
 def _celestial_wcs(path: PathArg, hdu: _Hdu, header: fits.Header) -> WCS | None:
     if not any(key.startswith("CTYPE") for key in header):
         return None
+    from astropy.utils.exceptions import AstropyWarning
+    from astropy.wcs import WCS
+
     try:
         with warnings.catch_warnings():
             # Old XMM headers use RADECSYS and DATE-OBS; astropy fixes them, loudly.
@@ -357,6 +370,9 @@ def read_fits_images_bytes(
         if math.prod(shapes[hdu.index]) * 8 > max_bytes:  # astropy may scale to float64
             raise InputError(name, f"{hdu.label}: image too large to decode under the limit")
 
+    from astropy.io import fits
+    from astropy.utils.exceptions import AstropyWarning
+
     result: dict[str, FitsImage] = {}
     label = "HDU 0"
     try:
@@ -375,7 +391,7 @@ def read_fits_images_bytes(
                     result[keys[hdu.index]] = FitsImage(data=pixels, header=header, wcs=wcs)
     except InputError:
         raise
-    except _LIBRARY_ERRORS as exc:
+    except _library_errors() as exc:
         # The layout was checked above, so astropy disagrees with it: a corrupt card somewhere.
         detail = f"{type(exc).__name__}: {exc}"
         raise InputError(name, f"{label}: corrupt FITS, astropy cannot read it ({detail})") from exc
@@ -451,7 +467,7 @@ def read_png_rgb(
         raise
     except Image.DecompressionBombError as exc:
         raise InputError(path, f"PNG is too large ({exc})") from exc
-    except _LIBRARY_ERRORS as exc:
+    except _library_errors() as exc:
         # Pillow reports broken chunks as SyntaxError and short files as OSError.
         raise InputError(path, f"corrupt PNG ({type(exc).__name__}: {exc})") from exc
 

@@ -11,18 +11,18 @@ import csv
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from astropy.io import ascii
-from astropy.nddata import Cutout2D
-from astropy.nddata.utils import NoOverlapError
-from astropy.table import Table
-from astropy.wcs import WCS
-from astropy.wcs.utils import proj_plane_pixel_scales
 
 from ml.fitsio import FitsImage, InputError, kosiba_bands, read_fits_images, read_png_rgb
 from ml.render import RenderedCandidate, render_candidate
+
+if TYPE_CHECKING:
+    # astropy.table, .wcs and .nddata (with scipy) cost ~1.5 s and ~50 MB at import: loaded by the
+    # functions that read tables and cut images, not by the web process importing PreparedCandidate.
+    from astropy.table import Table
+    from astropy.wcs import WCS
 
 XRAY_NAMES = ("XRAY", "PRIMARY")
 OPTICAL_NAMES = ("OPTICAL",)
@@ -55,6 +55,8 @@ class TruthRow:
 def _pixel_scale(wcs: WCS | None) -> float | None:
     if wcs is None or not wcs.has_celestial:
         return None
+    from astropy.wcs.utils import proj_plane_pixel_scales
+
     return float(np.mean(proj_plane_pixel_scales(wcs.celestial)) * 3600.0)
 
 
@@ -160,6 +162,9 @@ def prepare_candidate_fits(item: CandidateFile) -> PreparedCandidate:
 
 def _read_table(path: Path) -> Table:
     """ECSV keeps its declared types; CSV is read as text so identifiers keep leading zeros (ObsIDs)."""
+    from astropy.io import ascii
+    from astropy.table import Table
+
     try:
         if path.suffix == ".ecsv":
             return Table.read(path, format="ascii.ecsv")
@@ -354,6 +359,9 @@ def prepare_field_cutouts(
     """Cut each source out of a wide-field image with `Cutout2D` (WCS kept); no optical band exists."""
     if image.wcs is None or not image.wcs.has_celestial:
         raise InputError(field_name, "the image has no celestial WCS, so sources cannot be located")
+    from astropy.nddata import Cutout2D
+    from astropy.nddata.utils import NoOverlapError
+
     wcs = image.wcs.celestial
     scale = _pixel_scale(wcs)
     for source in sources:

@@ -27,22 +27,12 @@ it was trained with.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
-from astropy.visualization import (
-    AsinhStretch,
-    LinearStretch,
-    LogStretch,
-    ManualInterval,
-    MinMaxInterval,
-    PercentileInterval,
-    SqrtStretch,
-    ZScaleInterval,
-)
 from PIL import Image
 
 # The CNN's input lives in ml.cnn; these names stay importable from here.
@@ -62,25 +52,31 @@ DECODE_FORMULA = "value = vmin + (code - 1) * (vmax - vmin) / 65534 for code >= 
 # X-ray tint for composites: a blue-violet glow screened over the grey optical image.
 _XRAY_TINT = np.array([0.45, 0.35, 1.0], dtype=np.float32)
 
-_STRETCHES: dict[str, Callable[[], Any]] = {
-    "linear": LinearStretch,
-    "sqrt": SqrtStretch,
-    "asinh": lambda: AsinhStretch(a=0.1),
-    "log": lambda: LogStretch(a=1000.0),
+# Stretch name -> (astropy.visualization class, its arguments). astropy.visualization imports
+# matplotlib (~1 s, ~35 MB), so it is imported on the first stretch, not when a web process starts.
+_STRETCHES: dict[str, tuple[str, dict[str, float]]] = {
+    "linear": ("LinearStretch", {}),
+    "sqrt": ("SqrtStretch", {}),
+    "asinh": ("AsinhStretch", {"a": 0.1}),
+    "log": ("LogStretch", {"a": 1000.0}),
 }
 STRETCH_NAMES = tuple(_STRETCHES)
 
 
 @lru_cache(maxsize=32)
 def _stretch(name: str) -> Any:
-    try:
-        return _STRETCHES[name]()
-    except KeyError:
-        raise ValueError(f"unknown stretch {name!r}; choose from {STRETCH_NAMES}") from None
+    if name not in _STRETCHES:
+        raise ValueError(f"unknown stretch {name!r}; choose from {STRETCH_NAMES}")
+    from astropy import visualization
+
+    class_name, arguments = _STRETCHES[name]
+    return getattr(visualization, class_name)(**arguments)
 
 
 @lru_cache(maxsize=32)
 def _interval(name: str) -> Any:
+    from astropy.visualization import MinMaxInterval, PercentileInterval, ZScaleInterval
+
     if name == "zscale":
         # n_samples bounds the cost (about 0.6 ms) whatever the image size.
         return ZScaleInterval(n_samples=1000, contrast=0.25)
@@ -126,6 +122,8 @@ def stretch_to_unit(
     if not vmax > vmin:
         return np.zeros(values.shape, dtype=np.float32)
     # Composite transform: the interval normalises and clips, then the stretch is applied.
+    from astropy.visualization import ManualInterval
+
     transform = _stretch(stretch) + ManualInterval(vmin, vmax)
     unit: np.ndarray = np.asarray(transform(values, clip=True), dtype=np.float32)
     finite = np.isfinite(values)

@@ -5,18 +5,21 @@ becomes the ECSV header, FITS header cards (upper-case keys), VOTable INFO eleme
 Parquet schema metadata. Missing numbers are NaN; astropy may read NaN and empty text back as masked.
 """
 
+from __future__ import annotations
+
 import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from astropy.io.fits.verify import VerifyWarning
-from astropy.io.votable import from_table, writeto
-from astropy.io.votable.tree import Info
-from astropy.table import Column, Table
 
 from hunt.exports.subjects import Field
+
+if TYPE_CHECKING:
+    # astropy.table and astropy.io.votable cost ~0.5 s and ~40 MB at import (Parquet adds pyarrow):
+    # loaded by the export job that writes a table, not by the web process that lists exports.
+    from astropy.table import Table
 
 DTYPES: dict[str, Any] = {"i8": np.int64, "f8": np.float64, "bool": np.bool_, "str": np.str_}
 ASTROPY_FORMATS = {
@@ -31,6 +34,8 @@ EXTENSIONS = {"csv": "csv", "ecsv": "ecsv", "fits": "fits", "votable": "vot", "p
 def table_build(
     fields: Sequence[Field], rows: Iterable[Sequence[Any]], meta: dict[str, str]
 ) -> Table:
+    from astropy.table import Column, Table
+
     columns: list[list[Any]] = [[] for _ in fields]
     for row in rows:
         for values, value in zip(columns, row, strict=True):
@@ -56,6 +61,10 @@ def _ascii_only(table: Table) -> Table:
 
 
 def table_write(table: Table, path: Path, file_format: str) -> None:
+    from astropy.io.fits.verify import VerifyWarning
+    from astropy.io.votable import from_table, writeto
+    from astropy.io.votable.tree import Info
+
     if file_format == "fits":
         with warnings.catch_warnings():
             # Long metadata keys become HIERARCH cards, which is what we want; no need to warn.

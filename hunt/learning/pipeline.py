@@ -46,11 +46,11 @@ from hunt.learning.signals import model_version_trained
 from hunt.subjects.models import Subject
 from ml.learning.calibrate import apply_temperature
 from ml.learning.config import TrainConfig, TrainingCancelled, TrainProgress
-from ml.learning.metrics import roc_auc, tpr_at_fpr
 from ml.learning.model import ClusterNet
 from ml.learning.predict import predict
 from ml.learning.store import load_model, save_model
 from ml.learning.train import train
+from ml.metrics import roc_auc, tpr_at_fpr
 from ml.render import PREPROCESSING_VERSION
 
 logger = logging.getLogger(__name__)

@@ -39,7 +39,7 @@ from astropy.wcs.utils import proj_plane_pixel_scales
 
 from ml.cnn import CNN_CHANNELS, FIELD_ARCSEC, cnn_input
 from ml.fitsio import FitsImage, read_fits_images
-from ml.learning.metrics import roc_auc
+from ml.metrics import roc_auc
 from ml.splits import repeat_groups
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"

@@ -8,7 +8,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from astropy import units as u
 
 from ml.catalogues.files import DEFAULT_MAX_BYTES, file_sha256, read_table
 from ml.catalogues.model import (
@@ -172,6 +171,8 @@ def _float_column(
 
 
 def _angle_column(file_name: str, table: Any, column_name: str) -> npt.NDArray[np.float64]:
+    from astropy import units as u
+
     column = table[column_name]
     values, _ = _float_column(file_name, column, column_name)
     unit = getattr(column, "unit", None)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from ml.evaluation.binary import FloatArray, check_binary
+from ml.metrics import FloatArray, check_binary
 
 # Resamples processed together: bounds memory to a few (CHUNK x groups) int64 arrays (~25 MB at 100k).
 CHUNK = 32

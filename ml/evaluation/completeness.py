@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ml.evaluation.binary import wilson_interval
+from ml.metrics import wilson_interval
 
 FOOTPRINT_ARCMIN = 15.0
 

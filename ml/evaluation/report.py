@@ -11,18 +11,20 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sklearn.metrics import roc_auc_score
 
-from ml.evaluation.binary import (
+from ml.evaluation.bootstrap import BootstrapResult, bootstrap_roc
+from ml.metrics import (
+    brier_score,
     check_binary,
     confusion_at,
+    expected_calibration_error,
+    reliability,
+    roc_auc,
     roc_points,
     threshold_grid_counts,
     tpr_at_fpr,
     wilson_interval,
 )
-from ml.evaluation.bootstrap import BootstrapResult, bootstrap_roc
-from ml.evaluation.calibration import brier_score, expected_calibration_error, reliability
 
 FPR_TARGETS = (0.01, 0.05, 0.1)
 
@@ -83,14 +85,12 @@ def score_report(
         report["ece"] = _num(expected_calibration_error(s, y))
         report["brier"] = _num(brier_score(s, y))
     both = n_pos > 0 and n_neg > 0
-    report["auc"] = float(roc_auc_score(y, s)) if both else None
+    report["auc"] = roc_auc(s, y) if both else None
     if not both:
         report["note"] = "AUC and ROC need at least one positive and one negative"
         return report
     fpr, tpr, thresholds = roc_points(s, y, max_points=max_points)
     report["roc"] = {"fpr": _rounded(fpr), "tpr": _rounded(tpr), "threshold": _rounded(thresholds)}
-    # TPR at fixed FPR on the full curve (thinning could drop the exact operating point).
-    full_fpr, full_tpr, _ = roc_points(s, y, max_points=s.size + 2)
     boot: BootstrapResult | None = (
         bootstrap_roc(s, y, resamples=resamples, seed=seed, fpr_targets=FPR_TARGETS)
         if resamples > 0
@@ -100,7 +100,8 @@ def score_report(
     report["auc_ci"] = _pair(boot.interval(boot.auc)) if boot else [None, None]
     report["tpr_at_fpr"] = {
         fpr_key(target): {
-            "tpr": tpr_at_fpr(full_fpr, full_tpr, target),
+            # On the full data: thinning the stored curve could drop the exact operating point.
+            "tpr": tpr_at_fpr(s, y, target),
             "ci": _pair(boot.interval(boot.tpr_at_fpr[target])) if boot else [None, None],
         }
         for target in FPR_TARGETS
@@ -127,7 +128,7 @@ def stratum_summary(
         "negatives": int(y.size - n_pos),
     }
     summary.update(at_threshold(s, y, threshold))
-    summary["auc"] = float(roc_auc_score(y, s)) if 0 < n_pos < y.size else None
+    summary["auc"] = roc_auc(s, y) if 0 < n_pos < y.size else None
     return summary
 
 

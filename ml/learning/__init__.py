@@ -6,16 +6,9 @@ describes the architecture, the training recipe, the saved-file format and measu
 simulator.
 """
 
-from ml.learning.calibrate import (
-    apply_temperature,
-    brier_score,
-    expected_calibration_error,
-    fit_temperature,
-    reliability_bins,
-)
+from ml.learning.calibrate import apply_temperature, fit_temperature
 from ml.learning.config import TrainConfig, TrainingCancelled, TrainProgress, TrainResult
 from ml.learning.labels import CLUSTER_INDICES, HUNT_CLASSES, cluster_targets, stratified_split
-from ml.learning.metrics import roc_auc, roc_curve, tpr_at_fpr
 from ml.learning.model import ClusterNet, ModelConfig, count_parameters
 from ml.learning.predict import Predictions, predict
 from ml.learning.store import (
@@ -43,20 +36,14 @@ __all__ = [
     "TrainResult",
     "TrainingCancelled",
     "apply_temperature",
-    "brier_score",
     "cluster_targets",
     "count_parameters",
-    "expected_calibration_error",
     "fit_temperature",
     "load_model",
     "model_to_bytes",
     "predict",
     "read_manifest",
-    "reliability_bins",
-    "roc_auc",
-    "roc_curve",
     "save_model",
     "stratified_split",
-    "tpr_at_fpr",
     "train",
 ]

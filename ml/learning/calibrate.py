@@ -1,4 +1,4 @@
-"""Calibration of the cluster probability: temperature scaling, ECE and the Brier score.
+"""Calibration of the cluster probability: temperature scaling (ECE and Brier are in `ml.metrics`).
 
 A network trained with cross-entropy and early stopping is usually over-confident. Temperature
 scaling (Guo et al. 2017) divides the binary logit by one scalar T fitted on held-out data, which
@@ -6,8 +6,6 @@ changes confidence but never the ranking (AUC and TPR at a fixed FPR are untouch
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import minimize_scalar
@@ -107,46 +105,3 @@ def apply_temperature(logits: np.ndarray, temperature: float) -> np.ndarray:
     if not temperature > 0:
         raise ValueError(f"temperature must be positive, got {temperature}")
     return np.asarray(expit(np.asarray(logits, dtype=np.float64) / temperature))
-
-
-@dataclass(frozen=True)
-class ReliabilityBins:
-    """Per equal-width bin: how many, their mean predicted probability, their observed rate."""
-
-    edges: np.ndarray  # n_bins + 1
-    counts: np.ndarray  # n_bins, int
-    mean_prob: np.ndarray  # NaN in empty bins
-    frac_pos: np.ndarray  # NaN in empty bins
-
-
-def reliability_bins(probs: np.ndarray, labels: np.ndarray, n_bins: int = 15) -> ReliabilityBins:
-    """Reliability diagram data; bin b holds p in [b/n, (b+1)/n), the last bin includes 1."""
-    if n_bins < 1:
-        raise ValueError(f"n_bins must be positive, got {n_bins}")
-    p, y = _check(probs, labels)
-    if (p < 0).any() or (p > 1).any():
-        raise ValueError("probabilities must lie in [0, 1]")
-    index = np.minimum((p * n_bins).astype(np.int64), n_bins - 1)
-    counts = np.bincount(index, minlength=n_bins)
-    sum_p = np.bincount(index, weights=p, minlength=n_bins)
-    sum_y = np.bincount(index, weights=y, minlength=n_bins)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean_prob = np.where(counts > 0, sum_p / counts, np.nan)
-        frac_pos = np.where(counts > 0, sum_y / counts, np.nan)
-    return ReliabilityBins(np.linspace(0.0, 1.0, n_bins + 1), counts, mean_prob, frac_pos)
-
-
-def expected_calibration_error(probs: np.ndarray, labels: np.ndarray, n_bins: int = 15) -> float:
-    """ECE: the count-weighted mean |mean predicted - observed rate| over equal-width bins."""
-    bins = reliability_bins(probs, labels, n_bins)
-    filled = bins.counts > 0
-    gaps = np.abs(bins.mean_prob[filled] - bins.frac_pos[filled])
-    return float(np.sum(bins.counts[filled] * gaps) / bins.counts.sum())
-
-
-def brier_score(probs: np.ndarray, labels: np.ndarray) -> float:
-    """Mean squared difference between predicted probability and outcome (0 is perfect)."""
-    p, y = _check(probs, labels)
-    if (p < 0).any() or (p > 1).any():
-        raise ValueError("probabilities must lie in [0, 1]")
-    return float(np.mean((p - y) ** 2))

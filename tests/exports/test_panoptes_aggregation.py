@@ -1,19 +1,27 @@
-"""The Zooniverse's own aggregation code runs on our Panoptes-layout export, and agrees with our counts."""
+"""The Zooniverse's own aggregation code runs on our Panoptes-layout export, and agrees with our counts.
+
+panoptes_aggregation lives in an environment of its own (it caps astropy below what we run): the test
+writes the export and runs `panoptes_reduce.py` with that environment's interpreter.
+"""
 
 import io
 import json
+import os
+import subprocess
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
+import pytest
 from django.urls import reverse
-from panoptes_aggregation.scripts import extract_csv, reduce_csv
 
 from hunt.classify.models import SubjectStatus
 from hunt.learning.snapshots import consensus_label
 from tests.exports.conftest import World
 from tests.exports.helpers import body
+
+ROOT = Path(__file__).resolve().parents[2]
+REDUCER = Path(__file__).with_name("panoptes_reduce.py")
 
 # Slugs the question extractor makes of our answer labels, back to our answer keys.
 SLUGS = {
@@ -24,34 +32,27 @@ SLUGS = {
 }
 
 
+def _panoptes_python() -> Path:
+    """The interpreter of panoptes_aggregation's own environment; `make test` builds it first."""
+    configured = os.environ.get("PANOPTES_PYTHON")
+    python = Path(configured) if configured else ROOT / ".venv-panoptes" / "bin" / "python"
+    if not python.exists():
+        if configured:
+            pytest.fail(f"PANOPTES_PYTHON={configured} does not exist: run `make panoptes-env`")
+        pytest.skip("panoptes_aggregation's environment is not built: run `make panoptes-env`")
+    return python
+
+
 def _reduce(export: bytes, workflow_id: int, task: str, folder: Path) -> dict[int, dict[str, int]]:
     csv_path = folder / "classifications.csv"
     csv_path.write_bytes(export)
-    config = {
-        "workflow_id": workflow_id,
-        "workflow_version": "1",
-        "extractor_config": {"question_extractor": [{"task": task}]},
-    }
-    [extracts] = extract_csv(
-        str(csv_path), io.StringIO(yaml.safe_dump(config)), output_dir=str(folder),
-        output_name=f"{task}.csv", hide_progressbar=True,
+    run = subprocess.run(
+        [str(_panoptes_python()), str(REDUCER), str(csv_path), str(workflow_id), task, str(folder)],
+        capture_output=True, text=True, timeout=240,
     )  # fmt: skip
-    reducer: dict[str, Any] = {"reducer_config": {"question_reducer": {}}}
-    reduced = reduce_csv(
-        extracts, io.StringIO(yaml.safe_dump(reducer)), output_dir=str(folder),
-        output_name=f"{task}.csv", hide_progressbar=True,
-    )  # fmt: skip
-    table = pd.read_csv(reduced)
-    counts: dict[int, dict[str, int]] = {}
-    for _, row in table.iterrows():
-        counts[int(row["subject_id"])] = {
-            column.removeprefix("data."): int(value)
-            for column, value in row.items()
-            if str(column).startswith("data.")
-            and column != "data.aggregation_version"
-            and pd.notna(value)
-        }
-    return counts
+    assert run.returncode == 0, run.stderr
+    counts: dict[str, dict[str, int]] = json.loads(run.stdout.strip().splitlines()[-1])
+    return {int(subject): answers for subject, answers in counts.items()}
 
 
 def test_question_extractor_and_reducer_reproduce_our_votes_and_consensus(

@@ -1,4 +1,4 @@
-"""Cluster-vs-not metrics at one threshold, over a threshold grid, and along the ROC curve.
+"""Cluster-vs-not metrics at one threshold and over the slider's threshold grid, with Wilson intervals.
 
 A candidate is *called* a cluster when its score is >= the threshold. Scores are the model's calibrated
 probability or the crowd's raw vote fraction for "cluster", both in [0, 1].
@@ -11,27 +11,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from sklearn.metrics import roc_curve
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
+from ml.metrics.inputs import FloatArray, IntArray, check_binary
 
 # The slider's grid: 501 thresholds 0, 0.002, ..., 1. Built as i / 500 so that a grid value equals the
 # vote fraction it stands for bit for bit (3 / 5 == 300 / 500), which linspace does not guarantee.
 GRID_STEPS = 500
-
-
-def check_binary(scores: npt.ArrayLike, labels: npt.ArrayLike) -> tuple[FloatArray, IntArray]:
-    """Scores as finite float64 and labels as 0/1 int64, of one length; ValueError otherwise."""
-    s = np.asarray(scores, dtype=np.float64).ravel()
-    y = np.asarray(labels).ravel()
-    if s.shape != y.shape:
-        raise ValueError(f"scores and labels differ in length: {s.size} vs {y.size}")
-    if not np.isfinite(s).all():
-        raise ValueError("scores must be finite")
-    if not np.isin(y, (0, 1)).all():
-        raise ValueError("labels must be 0 (negative) or 1 (positive)")
-    return s, y.astype(np.int64)
 
 
 def _ratio(numerator: float, denominator: float) -> float:
@@ -125,31 +110,3 @@ def threshold_grid_counts(
     tp = pos.size - np.searchsorted(pos, thresholds, side="left")
     fp = neg.size - np.searchsorted(neg, thresholds, side="left")
     return thresholds, tp.astype(np.int64), fp.astype(np.int64)
-
-
-def roc_points(
-    scores: npt.ArrayLike, labels: npt.ArrayLike, *, max_points: int = 512
-) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """(fpr, tpr, thresholds) from scikit-learn, thinned to at most `max_points` for storage and plots.
-
-    Thinning keeps the first and last points and evenly spaced ones between; metrics are always computed
-    on the full data, never on the thinned curve. The first threshold is +inf (nothing called positive);
-    it is stored as 1 + the highest score so that the curve serialises as JSON.
-    """
-    s, y = check_binary(scores, labels)
-    fpr, tpr, thresholds = roc_curve(y, s, drop_intermediate=True)
-    thresholds = np.where(np.isfinite(thresholds), thresholds, (s.max() if s.size else 0.0) + 1.0)
-    if fpr.size > max_points:
-        keep = np.unique(np.linspace(0, fpr.size - 1, max_points).round().astype(np.int64))
-        fpr, tpr, thresholds = fpr[keep], tpr[keep], thresholds[keep]
-    return fpr.astype(np.float64), tpr.astype(np.float64), thresholds.astype(np.float64)
-
-
-def tpr_at_fpr(fpr: npt.ArrayLike, tpr: npt.ArrayLike, max_fpr: float) -> float:
-    """The highest TPR of any operating point whose FPR is <= max_fpr (no interpolation)."""
-    if not 0.0 <= max_fpr <= 1.0:
-        raise ValueError(f"max_fpr must lie in [0, 1], got {max_fpr}")
-    f = np.asarray(fpr, dtype=np.float64)
-    t = np.asarray(tpr, dtype=np.float64)
-    allowed = f <= max_fpr
-    return float(t[allowed].max()) if allowed.any() else 0.0

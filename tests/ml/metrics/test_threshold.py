@@ -1,4 +1,4 @@
-"""Counts, rates, Wilson intervals, threshold grids and ROC points against hand-worked answers and scikit-learn."""
+"""Counts, rates, Wilson intervals and threshold grids against hand-worked answers and direct counts."""
 
 import math
 
@@ -6,16 +6,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sklearn.metrics import roc_auc_score, roc_curve
 
-from ml.evaluation import (
-    confusion_at,
-    roc_points,
-    threshold_grid,
-    threshold_grid_counts,
-    tpr_at_fpr,
-    wilson_interval,
-)
+from ml.metrics import confusion_at, threshold_grid, threshold_grid_counts, wilson_interval
 
 SCORES = [0.9, 0.8, 0.7, 0.6, 0.4, 0.3, 0.2, 0.1]
 LABELS = [1, 1, 0, 1, 0, 0, 1, 0]
@@ -94,43 +86,6 @@ def test_grid_counts_agree_with_a_direct_count(seed: int, n: int, discrete: bool
     for i in rng.integers(0, grid.size, 20):
         c = confusion_at(scores, labels, float(grid[i]))
         assert (tp[i], fp[i]) == (c.tp, c.fp)
-
-
-@settings(max_examples=40, deadline=None)
-@given(st.integers(0, 2**32 - 1), st.integers(3, 400))
-def test_roc_points_are_scikit_learns_curve(seed: int, n: int) -> None:
-    rng = np.random.default_rng(seed)
-    labels = np.r_[0, 1, (rng.random(n - 2) < 0.3).astype(int)]
-    scores = np.round(rng.random(n), 2)  # ties included
-    fpr, tpr, thresholds = roc_points(scores, labels)
-    ref_fpr, ref_tpr, ref_thresholds = roc_curve(labels, scores)
-    assert np.allclose(fpr, ref_fpr)
-    assert np.allclose(tpr, ref_tpr)
-    assert np.allclose(thresholds[1:], ref_thresholds[1:])
-    assert np.isfinite(thresholds[0])
-    assert thresholds[0] > scores.max()
-    # The area under the stored points is scikit-learn's AUC.
-    assert np.trapezoid(tpr, fpr) == pytest.approx(roc_auc_score(labels, scores))
-
-
-def test_long_roc_curves_are_thinned_keeping_both_ends() -> None:
-    rng = np.random.default_rng(1)
-    labels = (rng.random(20_000) < 0.3).astype(int)
-    scores = rng.random(20_000) + 0.3 * labels
-    fpr, tpr, _ = roc_points(scores, labels, max_points=512)
-    assert fpr.size <= 512
-    assert (fpr[0], tpr[0]) == (0.0, 0.0)
-    assert (fpr[-1], tpr[-1]) == (1.0, 1.0)
-    assert np.all(np.diff(fpr) >= 0)
-
-
-def test_tpr_at_fixed_fpr_takes_the_best_point_within_the_limit() -> None:
-    fpr, tpr, _ = roc_points(SCORES, LABELS)
-    # Hand-worked: FPR 0 reaches TPR 0.5 (0.9, 0.8); the next negative (0.7) costs FPR 0.25.
-    assert tpr_at_fpr(fpr, tpr, 0.0) == 0.5
-    assert tpr_at_fpr(fpr, tpr, 0.24) == 0.5
-    assert tpr_at_fpr(fpr, tpr, 0.25) == 0.75
-    assert tpr_at_fpr(fpr, tpr, 1.0) == 1.0
 
 
 def test_bad_input_is_refused() -> None:
