@@ -111,6 +111,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (throttling, cached statistics) -----------------------------------------------------------
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://cluster-hunt")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = (
+        "hunt.core.cache.RedisCache"  # the same, without a client per call
+    )
 # Sessions are read on every browser request (an anonymous volunteer's identity is their session). With a
 # shared cache they are read from it and written through to the database (cached_db), which takes the
 # session SELECT off the classification path. A per-process cache cannot hold them: a log-out handled by one
