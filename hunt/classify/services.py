@@ -347,6 +347,7 @@ def _classification_insert_sql(vote: _Vote) -> ClassificationResult:
     if row is None:
         raise _missing_status(vote)
     classification_id, status_pk, is_gold, gold_label, total, *counts, seen = row
+    # priority only feeds the ORM path's cursor update; the statement moved the cursors itself.
     status = _Counted(
         pk=status_pk, priority=0.0, is_gold=bool(is_gold), gold_label=gold_label, total=total,
         counts=dict(zip(ANSWERS, counts, strict=True)),
