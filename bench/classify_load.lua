@@ -1,5 +1,8 @@
--- wrk script for bench/classify_load.py: POST /api/classifications/ as 10k token-holding volunteers over
--- 100k subjects, with retries (same key again) and duplicates (same subject, new key) injected on purpose.
+-- wrk script for bench/classify_load.py: POST /api/classifications/ over 100k subjects, with retries (same
+-- key again) and duplicates (same subject, new key) injected on purpose. BENCH_MODE says who posts:
+--   token    10k token-holding volunteers (scripts): Authorization: Token ...
+--   browser  10k anonymous volunteers as the classify page posts: session cookie, CSRF cookie + header, Origin
+--   ceiling  the same body to the bench-only plain-Django single-insert view (bench/ceiling_urls.py)
 -- Each thread appends the idempotency key of every 2xx answer to its own file, so the benchmark can check
 -- afterwards that every acknowledged classification is in the database exactly once.
 
@@ -14,6 +17,8 @@ end
 
 local tokens, subjects, recent, ack, pending_id
 local workdir = os.getenv("BENCH_DIR")
+local mode = os.getenv("BENCH_MODE") or "token"
+local origin = os.getenv("BENCH_ORIGIN") or ""
 
 local function lines(path)
   local out = {}
@@ -31,10 +36,11 @@ end
 
 function init(args)
   math.randomseed(os.time() + id * 7919)
-  tokens = lines(workdir .. "/tokens.txt")
+  -- token mode: one token a line; browser mode: "session-key csrf-secret" a line; ceiling: the tokens
+  tokens = lines(workdir .. (mode == "browser" and "/sessions.txt" or "/tokens.txt"))
   subjects = lines(workdir .. "/subjects.txt")
   recent = {}
-  ack = io.open(workdir .. "/ack-" .. id .. ".txt", "w")
+  ack = io.open(workdir .. "/ack-" .. mode .. "-" .. id .. ".txt", "w")
   ack:setvbuf("line")
   retries, duplicates, fresh = 0, 0, 0
 end
@@ -65,8 +71,19 @@ function request()
     if #recent < 2000 then recent[#recent + 1] = {token, subject, key}
     else recent[math.random(#recent)] = {token, subject, key} end
   end
-  local headers = {["Content-Type"] = "application/json", ["Authorization"] = "Token " .. token}
-  return wrk.format("POST", "/api/classifications/", headers, body(subject, key))
+  local headers = {["Content-Type"] = "application/json"}
+  local path = "/api/classifications/"
+  if mode == "browser" then
+    local session, csrf = string.match(token, "(%S+) (%S+)")
+    headers["Cookie"] = "sessionid=" .. session .. "; csrftoken=" .. csrf
+    headers["X-CSRFToken"] = csrf
+    headers["Origin"] = origin
+  elseif mode == "ceiling" then
+    path = "/bench/insert/"
+  else
+    headers["Authorization"] = "Token " .. token
+  end
+  return wrk.format("POST", path, headers, body(subject, key))
 end
 
 function response(status, headers, text)

@@ -31,21 +31,22 @@ def _populate(subjects: int, volunteers: int, seen: int, gold_share: float) -> l
 
     from hunt.accounts.models import Volunteer
     from hunt.classify.models import Workflow
-    from hunt.subjects.models import SubjectSet
+    from hunt.subjects.models import Subject, SubjectSet
 
     subject_set = SubjectSet.objects.create(name="bench", slug="bench", kind="simulated")
     workflow = Workflow.objects.get(slug="hunt")
     workflow.subject_sets.add(subject_set)
     with connection.cursor() as cursor:
         cursor.execute(
-            "INSERT INTO subjects_subject (subject_set_id, external_id, ra, dec, metadata, priority, thumbnail, created_at) "
-            "SELECT %s, 'B' || g, (g * 0.00036) %% 360, 0, '{}', random(), '', now() FROM generate_series(1, %s) g",
-            [subject_set.pk, subjects],
+            "INSERT INTO subjects_subject (subject_set_id, external_id, ra, dec, metadata, priority, thumbnail, created_at, split) "
+            "SELECT %s, 'B' || g, (g * 0.00036) %% 360, 0, '{}', random(), '', now(), %s FROM generate_series(1, %s) g",
+            [subject_set.pk, Subject._meta.get_field("split").get_default(), subjects],
         )
         cursor.execute(
             "INSERT INTO classify_subjectstatus (workflow_id, subject_id, priority, is_gold, classification_count, "
-            "cluster_count, cluster_low_count, cluster_high_count, galaxy_count, point_count, other_count, retirement_reason) "
-            "SELECT %s, id, random(), random() < %s, 0, 0, 0, 0, 0, 0, 0, '' FROM subjects_subject",
+            "cluster_count, cluster_low_count, cluster_high_count, galaxy_count, point_count, other_count, retirement_reason, "
+            "posterior, posterior_votes, gold_label) "
+            "SELECT %s, id, random(), random() < %s, 0, 0, 0, 0, 0, 0, 0, '', '{}', 0, '' FROM subjects_subject",
             [workflow.pk, gold_share],
         )
         cursor.execute("ANALYZE")

@@ -110,6 +110,21 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (throttling, cached statistics) -----------------------------------------------------------
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://cluster-hunt")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = (
+        "hunt.core.cache.RedisCache"  # the same, without a client per call
+    )
+# Sessions are read on every browser request (an anonymous volunteer's identity is their session). With a
+# shared cache they are read from it and written through to the database (cached_db), which takes the
+# session SELECT off the classification path. A per-process cache cannot hold them: a log-out handled by one
+# web process would stay unseen by another, so with locmem they stay in the database alone.
+_SHARED_CACHE = not CACHES["default"]["BACKEND"].endswith("LocMemCache")
+SESSION_ENGINE = env.str(
+    "DJANGO_SESSION_ENGINE",
+    default="django.contrib.sessions.backends." + ("cached_db" if _SHARED_CACHE else "db"),
+)
+# How long a web process keeps the active workflow before rereading it (hunt.classify.workflow_cache).
+WORKFLOW_CACHE_SECONDS = env.float("WORKFLOW_CACHE_SECONDS", default=5.0)
 
 # --- Auth -------------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -33,11 +33,14 @@ def pytest_configure(config: pytest.Config) -> None:
 def _isolated_django_state(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Any:
-    """Rendered files and exports go to per-test folders; throttle counters and cached stats never leak."""
+    """Rendered files and exports go to per-test folders; throttle counters, cached stats and cached
+    workflows never leak."""
     if not _django_active(request.config):
         yield
         return
     from django.core.cache import cache
+
+    from hunt.classify.workflow_cache import workflow_cache_clear
 
     settings = request.getfixturevalue("settings")
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
@@ -55,8 +58,10 @@ def _isolated_django_state(
         },
     }
     cache.clear()
+    workflow_cache_clear()  # a rolled-back test's workflow must not serve the next test
     yield
     cache.clear()
+    workflow_cache_clear()
 
 
 @pytest.fixture

@@ -18,11 +18,11 @@ from hunt.classify.selectors import (
     classifications_of_volunteer,
     subject_next_for_volunteer,
     subject_payload,
-    workflow_default,
 )
 from hunt.classify.services import ClassificationError, classification_create
 from hunt.classify.talk import talk_url
 from hunt.classify.viewer_state import ViewerStateField
+from hunt.classify.workflow_cache import workflow_active
 from hunt.core.client import client_ip
 from hunt.core.errors import ApiError
 from hunt.core.pagination import BoundedLimitOffsetPagination, paginated
@@ -30,15 +30,11 @@ from hunt.core.params import ascii_int
 from hunt.core.throttling import ScopedWriteRateThrottle
 from hunt.subjects.models import Subject
 
-SESSION_COUNT_KEY = "cluster_hunt_session_count"
-
 
 def _workflow(slug: str | None) -> Workflow:
-    if slug:
-        return get_object_or_404(Workflow, slug=slug, active=True)
-    workflow = workflow_default()
+    workflow = workflow_active(slug)
     if workflow is None:
-        raise Http404("no active workflow")
+        raise Http404(f"no active workflow {slug!r}" if slug else "no active workflow")
     return workflow
 
 
@@ -146,7 +142,11 @@ class ClassificationOutput(serializers.Serializer):
     redshift = serializers.CharField()
     created_at = serializers.DateTimeField()
     feedback = FeedbackOutput(allow_null=True)
-    session_count = serializers.IntegerField(allow_null=True)
+    session_count = serializers.IntegerField(
+        allow_null=True,
+        help_text="The volunteer's classifications in this workflow (an anonymous volunteer is their "
+        "session), as the classify page shows it.",
+    )
     talk_url = serializers.CharField()
 
 
@@ -187,12 +187,6 @@ class ClassificationCreateApi(APIView):
             )
         except ClassificationError as error:
             raise ApiError(error.message, code=error.code, status=error.status) from error
-        session_count = None
-        if hasattr(request._request, "session") and request.auth is None:
-            session = request._request.session
-            if result.created:
-                session[SESSION_COUNT_KEY] = session.get(SESSION_COUNT_KEY, 0) + 1
-            session_count = session.get(SESSION_COUNT_KEY, 0)
         classification = result.classification
         body = {
             "id": classification.pk,
@@ -202,7 +196,8 @@ class ClassificationCreateApi(APIView):
             "redshift": classification.redshift,
             "created_at": classification.created_at.isoformat(),
             "feedback": None if result.feedback is None else vars(result.feedback),
-            "session_count": session_count,
+            # From the progress row the statement upserted: counting needs no session write.
+            "session_count": result.seen_count,
             "talk_url": talk_url(classification.subject_id),
         }
         # Built by hand (ClassificationOutput documents it): a serializer here costs as much as the SQL.

@@ -123,6 +123,9 @@ class SubjectStatus(models.Model):
     subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="statuses")
     priority = models.FloatField()
     is_gold = models.BooleanField(default=False)
+    # The subject's gold answer (its first gold expert label), kept here so the classification write reads
+    # it from the row it already locks instead of querying the labels; "" when not gold.
+    gold_label = models.CharField(max_length=20, blank=True, default="")
     classification_count = models.PositiveIntegerField(default=0)
     cluster_count = models.PositiveIntegerField(default=0)
     cluster_low_count = models.PositiveIntegerField(default=0)

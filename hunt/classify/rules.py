@@ -1,7 +1,8 @@
 """Retirement rules and the gold-standard schedule: small pure functions over plain numbers.
 
-Rules are JSON that admins edit in the Django admin; they are read from the database on every classification,
-so an edit takes effect at once, without a restart or deploy.
+Rules are JSON that admins edit in the Django admin; they travel with the workflow, which each web process
+caches for at most WORKFLOW_CACHE_SECONDS (a save drops the cache), so an edit takes effect within seconds,
+without a restart or deploy.
 """
 
 import hashlib

@@ -24,6 +24,18 @@ def workflow_default() -> Workflow | None:
     return Workflow.objects.filter(active=True).order_by("pk").first()
 
 
+def volunteer_seen_count(*, workflow: Workflow, volunteer: Volunteer | None) -> int:
+    """How many subjects the volunteer has classified in the workflow (0 for one not created yet)."""
+    if volunteer is None or volunteer.pk is None:
+        return 0
+    seen = (
+        VolunteerProgress.objects.filter(volunteer=volunteer, workflow=workflow)
+        .values_list("seen_count", flat=True)
+        .first()
+    )
+    return seen or 0
+
+
 def volunteer_progress(*, workflow: Workflow, volunteer: Volunteer | None) -> VolunteerProgress:
     """The volunteer's walk through the workflow. Creates nothing: without a row (a volunteer who has not
     classified here yet, or one not created yet) the walk starts at the top; the first classification

@@ -1,17 +1,22 @@
 """Writes of the classification app: syncing subjects into workflows, classifying, retiring, merging."""
 
-import hashlib
+import json
 import uuid
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from hunt.accounts.models import Volunteer
+from hunt.classify.classification_sql import (
+    COUNTED_COLUMNS,
+    classification_statement,
+    vote_increments,
+)
 from hunt.classify.models import (
     ANSWERS,
     REDSHIFTS,
@@ -21,6 +26,7 @@ from hunt.classify.models import (
     Workflow,
 )
 from hunt.classify.rules import retirement_reason, seeded_random
+from hunt.core.client import client_ip_hash
 from hunt.subjects.labels import LABEL_TO_ANSWER, Label
 from hunt.subjects.models import ExpertLabel, Subject
 
@@ -68,6 +74,8 @@ class ClassificationResult:
     classification: Classification
     created: bool
     feedback: Feedback | None
+    # The volunteer's classifications in this workflow, from their progress row (what the page shows).
+    seen_count: int | None = None
 
 
 # --- Workflow membership ---------------------------------------------------------------------------
@@ -95,6 +103,7 @@ def workflow_subjects_sync(*, workflow: Workflow) -> int:
     for subject_id, label in (
         ExpertLabel.objects.gold()
         .filter(subject_id__in=subject_ids)
+        .order_by("pk")
         .values_list("subject_id", "label")
     ):
         labels.setdefault(subject_id, []).append(label)
@@ -111,6 +120,7 @@ def workflow_subjects_sync(*, workflow: Workflow) -> int:
                 subject_id=subject_id,
                 priority=seeded_random(workflow.seed, subject_id),
                 is_gold=bool(gold_labels),
+                gold_label=gold_labels[0] if gold_labels else "",
                 retired_at=now if reason else None,
                 retirement_reason=reason,
             )
@@ -120,12 +130,6 @@ def workflow_subjects_sync(*, workflow: Workflow) -> int:
 
 
 # --- Classifying ---------------------------------------------------------------------------------------
-
-
-def _hash_ip(ip: str) -> str:
-    if not ip:
-        return ""
-    return hashlib.sha256(f"{settings.SECRET_KEY}:{ip}".encode()).hexdigest()
 
 
 def _validate_answer(workflow: Workflow, answer: str, redshift: str) -> None:
@@ -147,31 +151,38 @@ def _constraint(error: IntegrityError) -> str:
     return getattr(diag, "constraint_name", "") or ""
 
 
-def _gold_feedback(
-    workflow: Workflow, subject_id: int, answer: str, redshift: str
-) -> Feedback | None:
-    label = (
-        ExpertLabel.objects.gold()
-        .filter(subject_id=subject_id)
-        .order_by("pk")
-        .values_list("label", flat=True)
-        .first()
-    )
-    if label is None:
-        return None
+def _gold_agrees(label: str, answer: str, redshift: str) -> bool:
+    """Whether an answer agrees with a gold label (an unstated redshift on either side is no disagreement)."""
     expected_answer, expected_redshift = LABEL_TO_ANSWER[Label(label)]
-    agrees = answer == expected_answer and (
+    return answer == expected_answer and (
         not expected_redshift or not redshift or redshift == expected_redshift
     )
-    return Feedback(expert_label=label, expert_label_display=Label(label).label, agrees=agrees)
 
 
-def _feedback_hidden(workflow: Workflow, volunteer: Volunteer, subject_id: int) -> bool:
-    # Some gold stays silent, so skill can be measured on answers no feedback has shaped.
-    return (
+def _gold_feedback(gold_label: str, answer: str, redshift: str) -> Feedback | None:
+    if not gold_label:
+        return None
+    return Feedback(
+        expert_label=gold_label,
+        expert_label_display=Label(gold_label).label,
+        agrees=_gold_agrees(gold_label, answer, redshift),
+    )
+
+
+def _feedback_visible(workflow: Workflow, volunteer: Volunteer, subject_id: int) -> bool:
+    """Whether gold feedback on this subject is shown to this volunteer (if the subject is gold).
+
+    Some gold stays silent, so skill can be measured on answers no feedback has shaped.
+    """
+    return workflow.gold_feedback and not (
         seeded_random(workflow.seed, "hidden", volunteer.pk, subject_id)
         < workflow.hidden_gold_share
     )
+
+
+def _single_statement_available() -> bool:
+    """PostgreSQL stores a classification in one statement; other databases (the demo's SQLite) use the ORM."""
+    return connection.vendor == "postgresql"
 
 
 def classification_create(
@@ -191,25 +202,28 @@ def classification_create(
 
     A replay of the same idempotency key returns the original classification (created=False) and changes
     nothing. Concurrent submissions are serialised by the database: the unique constraints reject
-    duplicates, and counts are incremented in SQL, so no vote is lost or counted twice.
+    duplicates, and counts are incremented in SQL under the status row's lock, so no vote is lost or counted
+    twice.
     """
     _validate_answer(workflow, answer, redshift)
+    vote = _Vote(
+        workflow=workflow, volunteer=volunteer, subject_id=subject_id, answer=answer, redshift=redshift,
+        idempotency_key=idempotency_key, time_spent_ms=time_spent_ms, viewer_state=viewer_state or {},
+        user_agent=user_agent[:300], ip_hash=client_ip_hash(ip),
+    )  # fmt: skip
+    insert = _classification_insert_sql if _single_statement_available() else _classification_insert
     # The common case is a new classification, so try it first; a replay shows up as a conflict (or as a
     # retired subject, when the original classification was the one that retired it).
     try:
-        return _classification_insert(
-            workflow=workflow, volunteer=volunteer, subject_id=subject_id, answer=answer, redshift=redshift,
-            idempotency_key=idempotency_key, time_spent_ms=time_spent_ms, viewer_state=viewer_state or {},
-            user_agent=user_agent[:300], ip_hash=_hash_ip(ip),
-        )  # fmt: skip
+        return insert(vote)
     except SubjectRetired:
-        replay = _replay(idempotency_key, volunteer, subject_id, answer, redshift)
+        replay = _replay(vote)
         if replay is not None:
             return replay
         raise
     except IntegrityError as error:
         name = _constraint(error)
-        replay = _replay(idempotency_key, volunteer, subject_id, answer, redshift)
+        replay = _replay(vote)
         if replay is not None:
             return replay
         if name == "classification_idempotency_key":
@@ -221,64 +235,147 @@ def classification_create(
         raise
 
 
-def _replay(
-    idempotency_key: uuid.UUID, volunteer: Volunteer, subject_id: int, answer: str, redshift: str
-) -> ClassificationResult | None:
-    existing = Classification.objects.filter(idempotency_key=idempotency_key).first()
+@dataclass(frozen=True)
+class _Vote:
+    """One validated classification on its way into the database."""
+
+    workflow: Workflow
+    volunteer: Volunteer
+    subject_id: int
+    answer: str
+    redshift: str
+    idempotency_key: uuid.UUID
+    time_spent_ms: int | None
+    viewer_state: dict[str, Any]
+    user_agent: str
+    ip_hash: str
+
+    def classification(self, **fields: Any) -> Classification:
+        return Classification(
+            workflow=self.workflow, workflow_version=self.workflow.version,
+            subject_id=self.subject_id, volunteer=self.volunteer, answer=self.answer,
+            redshift=self.redshift, idempotency_key=self.idempotency_key,
+            time_spent_ms=self.time_spent_ms, viewer_state=self.viewer_state,
+            user_agent=self.user_agent, ip_hash=self.ip_hash, **fields,
+        )  # fmt: skip
+
+
+def _replay(vote: _Vote) -> ClassificationResult | None:
+    existing = Classification.objects.filter(idempotency_key=vote.idempotency_key).first()
     if existing is None:
         return None
-    if existing.volunteer_id != volunteer.pk:
+    if existing.volunteer_id != vote.volunteer.pk:
         raise ClassificationError("this idempotency key belongs to another volunteer")
-    if (existing.subject_id, existing.answer, existing.redshift) != (subject_id, answer, redshift):
+    if (existing.subject_id, existing.answer, existing.redshift) != (
+        vote.subject_id, vote.answer, vote.redshift,
+    ):  # fmt: skip
         raise IdempotencyConflict(
             "this idempotency key was already used for a different classification "
             f"(subject {existing.subject_id}, answer {existing.answer!r}): send a new key"
         )
-    return ClassificationResult(classification=existing, created=False, feedback=None)
+    seen = (
+        VolunteerProgress.objects.filter(volunteer=vote.volunteer, workflow_id=existing.workflow_id)
+        .values_list("seen_count", flat=True)
+        .first()
+    )
+    return ClassificationResult(
+        classification=existing, created=False, feedback=None, seen_count=seen
+    )
 
 
-@transaction.atomic
-def _classification_insert(
-    *, workflow: Workflow, volunteer: Volunteer, subject_id: int, answer: str, redshift: str,
-    idempotency_key: uuid.UUID, time_spent_ms: int | None, viewer_state: dict[str, Any],
-    user_agent: str, ip_hash: str,
-) -> ClassificationResult:  # fmt: skip
-    status = _vote_count(workflow, subject_id, answer, redshift)
-    hidden = status.is_gold and _feedback_hidden(workflow, volunteer, subject_id)
-    feedback = (
-        _gold_feedback(workflow, status.subject_id, answer, redshift) if status.is_gold else None
-    )
-    classification = Classification.objects.create(
-        workflow=workflow,
-        workflow_version=workflow.version,
-        subject_id=subject_id,
-        volunteer=volunteer,
-        answer=answer,
-        redshift=redshift,
-        idempotency_key=idempotency_key,
-        was_gold=status.is_gold,
-        feedback_shown=bool(feedback and workflow.gold_feedback and not hidden),
-        time_spent_ms=time_spent_ms,
-        viewer_state=viewer_state,
-        user_agent=user_agent,
-        ip_hash=ip_hash,
-    )
-    # Expert verdicts retire subjects when they join the workflow (and when an admin re-applies the rules);
-    # here only the votes change, so only vote rules can newly apply.
+def _missing_status(vote: _Vote) -> ClassificationError:
+    """Why no active status row took the vote: the subject is not in the workflow, or it is retired."""
+    if not SubjectStatus.objects.filter(
+        workflow=vote.workflow, subject_id=vote.subject_id
+    ).exists():
+        return UnknownSubject(
+            f"subject {vote.subject_id} is not part of workflow {vote.workflow.slug!r}"
+        )
+    return SubjectRetired(f"subject {vote.subject_id} is retired and needs no more classifications")
+
+
+def _retire_if_due(vote: _Vote, status: "_Counted") -> None:
+    """Retire the subject when the counts including this vote satisfy a vote rule.
+
+    Expert verdicts retire subjects when they join the workflow (and when an admin re-applies the rules);
+    here only the votes change, so only vote rules can newly apply. A statement of its own, run only by the
+    vote that reaches a rule.
+    """
     reason = retirement_reason(
         counts=status.counts, total=status.total, expert_labels=[],
-        rules=workflow.retirement_rules, limit=workflow.retirement_limit,
+        rules=vote.workflow.retirement_rules, limit=vote.workflow.retirement_limit,
     )  # fmt: skip
     if reason:
-        SubjectStatus.objects.filter(pk=status.pk).update(
+        SubjectStatus.objects.filter(pk=status.pk, retired_at__isnull=True).update(
             retired_at=timezone.now(), retirement_reason=reason
         )
-    _progress_advance(workflow, volunteer, status, feedback)
+
+
+def _result(vote: _Vote, status: "_Counted", classification: Classification, seen: int | None
+            ) -> ClassificationResult:  # fmt: skip
+    feedback = (
+        _gold_feedback(status.gold_label, vote.answer, vote.redshift) if status.is_gold else None
+    )
     return ClassificationResult(
         classification=classification,
         created=True,
         feedback=feedback if classification.feedback_shown else None,
+        seen_count=seen,
     )
+
+
+def _classification_insert_sql(vote: _Vote) -> ClassificationResult:
+    """PostgreSQL: the vote, the classification and the progress in one statement (`classification_sql`)."""
+    now = timezone.now()
+    params: dict[str, Any] = {
+        "workflow": vote.workflow.pk, "version": vote.workflow.version,
+        "epoch": vote.workflow.priority_epoch, "subject": vote.subject_id,
+        "volunteer": vote.volunteer.pk, "answer": vote.answer, "redshift": vote.redshift,
+        "key": vote.idempotency_key, "now": now, "time_spent_ms": vote.time_spent_ms,
+        "viewer_state": json.dumps(vote.viewer_state), "user_agent": vote.user_agent,
+        "ip_hash": vote.ip_hash,
+        "feedback_visible": _feedback_visible(vote.workflow, vote.volunteer, vote.subject_id),
+        "agreeing": [label.value for label in Label if _gold_agrees(label, vote.answer, vote.redshift)],
+    }  # fmt: skip
+    sql = classification_statement(answer=vote.answer, redshift=vote.redshift)
+    # In autocommit the statement is its own transaction: one round trip, one commit. Inside a caller's
+    # transaction a savepoint keeps a refused insert (a duplicate, a replay) from aborting that transaction.
+    savepoint = transaction.atomic() if connection.in_atomic_block else nullcontext()
+    with savepoint, connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        raise _missing_status(vote)
+    classification_id, status_pk, is_gold, gold_label, total, *counts, seen = row
+    # priority only feeds the ORM path's cursor update; the statement moved the cursors itself.
+    status = _Counted(
+        pk=status_pk, priority=0.0, is_gold=bool(is_gold), gold_label=gold_label, total=total,
+        counts=dict(zip(ANSWERS, counts, strict=True)),
+    )  # fmt: skip
+    _retire_if_due(vote, status)
+    classification = vote.classification(
+        pk=classification_id, was_gold=status.is_gold, created_at=now,
+        feedback_shown=bool(status.is_gold and status.gold_label and params["feedback_visible"]),
+    )  # fmt: skip
+    return _result(vote, status, classification, seen)
+
+
+@transaction.atomic
+def _classification_insert(vote: _Vote) -> ClassificationResult:
+    """Other databases: the same steps through the ORM, in one transaction that holds the status row's lock."""
+    status = _vote_count(vote)
+    classification = vote.classification(
+        was_gold=status.is_gold,
+        feedback_shown=bool(
+            status.is_gold
+            and status.gold_label
+            and _feedback_visible(vote.workflow, vote.volunteer, vote.subject_id)
+        ),
+    )
+    classification.save(force_insert=True)
+    _retire_if_due(vote, status)
+    seen = _progress_advance(vote, status)
+    return _result(vote, status, classification, seen)
 
 
 @dataclass(frozen=True)
@@ -286,63 +383,43 @@ class _Counted:
     """A subject's status right after our vote was added (the row stays locked until commit)."""
 
     pk: int
-    subject_id: int
     priority: float
     is_gold: bool
+    gold_label: str
     total: int
     counts: dict[str, int]
 
 
-def _vote_count(workflow: Workflow, subject_id: int, answer: str, redshift: str) -> _Counted:
-    """Add one vote to an active subject's counts in a single UPDATE ... RETURNING.
-
-    The UPDATE locks the row, so concurrent votes on one subject are serialised and each sees the counts
-    including every earlier vote: nothing is lost, and the vote that reaches a retirement rule sees it.
-    Column names come from validated answers only (never from raw input).
-    """
-    if answer not in ANSWERS or redshift not in ("", *REDSHIFTS):
-        raise ClassificationError(
-            "invalid answer"
-        )  # _validate_answer ran first; belt and braces for SQL
-    increments = ["classification_count", f"{answer}_count"] + (
-        [f"cluster_{redshift}_count"] if redshift else []
-    )
-    assignments = ", ".join(f"{column} = {column} + 1" for column in increments)
-    returned = ", ".join(f"{answer_name}_count" for answer_name in ANSWERS)
+def _vote_count(vote: _Vote) -> _Counted:
+    """Add one vote to an active subject's counts in a single UPDATE ... RETURNING (which locks the row)."""
     sql = (
-        f"UPDATE {SubjectStatus._meta.db_table} SET {assignments} "
-        "WHERE workflow_id = %s AND subject_id = %s AND retired_at IS NULL "
-        f"RETURNING id, priority, is_gold, classification_count, {returned}"
+        f"UPDATE {SubjectStatus._meta.db_table} SET {vote_increments(vote.answer, vote.redshift)} "
+        f"WHERE workflow_id = %s AND subject_id = %s AND retired_at IS NULL RETURNING {COUNTED_COLUMNS}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [workflow.pk, subject_id])
+        cursor.execute(sql, [vote.workflow.pk, vote.subject_id])
         row = cursor.fetchone()
     if row is None:
-        exists = SubjectStatus.objects.filter(workflow=workflow, subject_id=subject_id).exists()
-        if not exists:
-            raise UnknownSubject(f"subject {subject_id} is not part of workflow {workflow.slug!r}")
-        raise SubjectRetired(f"subject {subject_id} is retired and needs no more classifications")
-    pk, priority, is_gold, total, *counts = row
+        raise _missing_status(vote)
+    pk, priority, is_gold, gold_label, total, *counts = row
     return _Counted(
-        pk=pk, subject_id=subject_id, priority=priority, is_gold=bool(is_gold), total=total,
+        pk=pk, priority=priority, is_gold=bool(is_gold), gold_label=gold_label, total=total,
         counts=dict(zip(ANSWERS, counts, strict=True)),
     )  # fmt: skip
 
 
-def _progress_advance(
-    workflow: Workflow, volunteer: Volunteer, status: _Counted, feedback: Feedback | None
-) -> None:
+def _progress_advance(vote: _Vote, status: _Counted) -> int | None:
+    workflow, volunteer = vote.workflow, vote.volunteer
     changes: dict[str, Any] = {"seen_count": F("seen_count") + 1}
     # The walk moves past what was classified, so the next selection never rescans it.
     cursor = "gold_cursor" if status.is_gold else "cursor"
     changes[cursor] = Greatest(F(cursor), status.priority)
     if status.is_gold:
         changes["gold_seen"] = F("gold_seen") + 1
-        if feedback is not None and feedback.agrees:
+        if status.gold_label and _gold_agrees(status.gold_label, vote.answer, vote.redshift):
             changes["gold_correct"] = F("gold_correct") + 1
-    if not VolunteerProgress.objects.filter(volunteer=volunteer, workflow=workflow).update(
-        **changes
-    ):
+    mine = VolunteerProgress.objects.filter(volunteer=volunteer, workflow=workflow)
+    if not mine.update(**changes):
         # First classification in this workflow (selection usually created the row already).
         # ignore_conflicts: the same volunteer's concurrent first classification may create it meanwhile.
         VolunteerProgress.objects.bulk_create(
@@ -353,7 +430,20 @@ def _progress_advance(
             ],
             ignore_conflicts=True,
         )
-        VolunteerProgress.objects.filter(volunteer=volunteer, workflow=workflow).update(**changes)
+        mine.update(**changes)
+    return mine.values_list("seen_count", flat=True).first()
+
+
+def subject_gold_label_refresh(*, subject_id: int) -> None:
+    """After a gold label of the subject changed: its gold status rows take the first gold label again."""
+    first = (
+        ExpertLabel.objects.gold()
+        .filter(subject_id=subject_id)
+        .order_by("pk")
+        .values_list("label", flat=True)
+        .first()
+    )
+    SubjectStatus.objects.filter(subject_id=subject_id, is_gold=True).update(gold_label=first or "")
 
 
 @transaction.atomic

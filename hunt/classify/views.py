@@ -10,10 +10,10 @@ from django.views.decorators.http import require_GET
 
 from hunt.accounts.permissions import scientist_required
 from hunt.accounts.services import volunteer_for_request
-from hunt.classify.apis import SESSION_COUNT_KEY
 from hunt.classify.models import VolunteerProgress
 from hunt.classify.selectors import (
     classifications_of_volunteer,
+    volunteer_seen_count,
     volunteer_skill_sentences,
     volunteer_skill_table,
     workflow_answers,
@@ -48,7 +48,10 @@ def classify(request: HttpRequest) -> HttpResponse:
             "workflow": workflow,
             "workflow_data": workflow_data,
             "urls": urls,
-            "session_count": request.session.get(SESSION_COUNT_KEY, 0),
+            # The count the API answers with each classification, so the page continues where it left off.
+            "session_count": volunteer_seen_count(
+                workflow=workflow, volunteer=volunteer_for_request(request, create=False)
+            ),
         },
     )
 

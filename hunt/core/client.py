@@ -5,6 +5,7 @@ the client is REMOTE_ADDR; with N, the client is the address the outermost of ou
 N-th entry from the right (entries further left are whatever the client chose to send).
 """
 
+import hashlib
 import ipaddress
 from typing import TYPE_CHECKING
 
@@ -23,6 +24,7 @@ def _valid(address: str) -> str:
 
 
 def client_ip(request: "HttpRequest | Request") -> str:
+    """The client's address as throttles count it and the stored hash records it ("" when unknown)."""
     meta = request.META
     remote = _valid(str(meta.get("REMOTE_ADDR", "")).strip())
     proxies = int(getattr(settings, "NUM_PROXIES", 0) or 0)
@@ -33,3 +35,10 @@ def client_ip(request: "HttpRequest | Request") -> str:
     if not hops:
         return remote
     return _valid(hops[-min(proxies, len(hops))]) or remote
+
+
+def client_ip_hash(ip: str) -> str:
+    """The salted SHA-256 of an address from `client_ip`, as classifications store it ("" for none)."""
+    if not ip:
+        return ""
+    return hashlib.sha256(f"{settings.SECRET_KEY}:{ip}".encode()).hexdigest()

@@ -10,7 +10,7 @@ from django.urls import reverse
 from rest_framework.throttling import ScopedRateThrottle
 
 from hunt.classify.models import Classification, Workflow
-from hunt.core.client import client_ip
+from hunt.core.client import client_ip, client_ip_hash
 
 NEXT = reverse("api-subject-next")
 CLASSIFY = reverse("api-classifications")
@@ -73,3 +73,15 @@ def test_the_stored_hash_is_of_the_same_client_the_throttle_counts(
         assert client.post(CLASSIFY, body, content_type="application/json").status_code == 201
     hashes = set(Classification.objects.values_list("ip_hash", flat=True))
     assert len(hashes) == 1  # both came from 127.0.0.1, whatever they claimed
+
+
+def test_behind_one_proxy_the_hash_is_of_the_address_the_proxy_saw(
+    make_workflow: Callable[..., Workflow], settings: Any
+) -> None:
+    settings.NUM_PROXIES = 1
+    make_workflow(2)
+    client = Client(HTTP_X_FORWARDED_FOR="1.1.1.1, 203.0.113.9")
+    subject = client.get(NEXT).json()["id"]
+    body = {"subject": subject, "answer": "galaxy", "idempotency_key": str(uuid.uuid4())}
+    assert client.post(CLASSIFY, body, content_type="application/json").status_code == 201
+    assert Classification.objects.get().ip_hash == client_ip_hash("203.0.113.9")

@@ -12,6 +12,7 @@ from astropy.io import fits
 from playwright.sync_api import Page, ViewportSize, expect
 
 from hunt.classify.models import SubjectStatus, Workflow
+from hunt.classify.services import subject_gold_label_refresh
 from hunt.subjects.labels import TruthRole
 from hunt.subjects.models import Cutout, ExpertLabel, Subject
 from tests.e2e.pages import open_classifier
@@ -275,6 +276,11 @@ def test_gold_feedback_appears_on_its_own_subject_until_the_volunteer_moves_on(
     Workflow.objects.filter(pk=workflow.pk).update(hidden_gold_share=0.0)
     ExpertLabel.objects.update(role=TruthRole.GOLD)
     SubjectStatus.objects.filter(workflow=workflow).update(is_gold=True)
+    # Queryset updates send no signal: give the status rows their gold answer as a label edit would.
+    for subject_id in SubjectStatus.objects.filter(workflow=workflow).values_list(
+        "subject_id", flat=True
+    ):
+        subject_gold_label_refresh(subject_id=subject_id)
     page.set_viewport_size(DESKTOP)
     first = open_classifier(page, live_server)
     page.locator("button.answer[data-answer='other']").click()
