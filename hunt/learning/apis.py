@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from hunt.accounts.permissions import IsAdmin, IsScientist
+from hunt.accounts.permissions import IsAdmin, IsScientist, ScientistReadsAdminWrites
 from hunt.classify.models import Workflow
 from hunt.classify.selectors import workflow_default
 from hunt.core.throttling import ScopedWriteRateThrottle
@@ -63,7 +63,8 @@ class TrainingRunInput(serializers.Serializer):
 
 
 class TrainingRunListCreateApi(APIView):
-    permission_classes = (IsAdmin,)
+    # Scientists watch progress on the model page (read-only); only admins start runs.
+    permission_classes = (ScientistReadsAdminWrites,)
     throttle_classes = (ScopedWriteRateThrottle,)
     throttle_scope = "ingest"
 
