@@ -34,11 +34,12 @@ class TrainingRunOutput(serializers.ModelSerializer):
     snapshot_sha256 = serializers.CharField(source="snapshot.sha256", read_only=True)
     model_version = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
+    cancel_url = serializers.SerializerMethodField()
 
     class Meta:
         model = TrainingRun
         fields = (
-            "id", "url", "status", "trigger", "percent", "epoch", "epochs", "batch", "batches", "loss", "eta_seconds",
+            "id", "url", "cancel_url", "status", "trigger", "percent", "epoch", "epochs", "batch", "batches", "loss", "eta_seconds",
             "curve", "metrics", "attempts", "error", "snapshot_sha256", "params", "model_version",
             "created_at", "started_at", "heartbeat_at", "finished_at",
         )  # fmt: skip
@@ -53,6 +54,9 @@ class TrainingRunOutput(serializers.ModelSerializer):
 
     def get_url(self, run: TrainingRun) -> str:
         return reverse("api-training-run-detail", args=[run.pk])
+
+    def get_cancel_url(self, run: TrainingRun) -> str:
+        return reverse("api-training-run-cancel", args=[run.pk])
 
 
 class TrainingRunInput(serializers.Serializer):

@@ -290,7 +290,10 @@ def model_promote(*, version: ModelVersion, note: str = "") -> ModelVersion:
     problem = model_promotable(version)
     if problem is not None:
         raise ModelNotPromotable(problem)
-    ModelVersion.objects.filter(is_champion=True).exclude(pk=version.pk).update(is_champion=False)
+    # The model it replaces says so: its old note ("first model", a validation AUC) no longer describes it.
+    ModelVersion.objects.filter(is_champion=True).exclude(pk=version.pk).update(
+        is_champion=False, promotion_note=f"served until v{version.pk} replaced it"
+    )
     version.is_champion = True
     version.promoted_at = timezone.now()
     version.promotion_note = note

@@ -6,13 +6,21 @@ from django.shortcuts import get_object_or_404, render
 from hunt.accounts.permissions import admin_required, scientist_required
 from hunt.evaluation.selectors import model_test_figures
 from hunt.learning.models import ModelVersion
-from hunt.learning.selectors import champion, model_versions, training_runs_recent
+from hunt.learning.selectors import (
+    champion,
+    model_version_action,
+    model_versions,
+    training_runs_recent,
+)
 
 
 @scientist_required
 def training(request: HttpRequest) -> HttpResponse:
     serving = champion()
-    versions = [(version, model_test_figures(version.pk)) for version in model_versions()[:20]]
+    versions = [
+        (version, model_test_figures(version.pk), model_version_action(version, serving))
+        for version in model_versions()[:20]
+    ]
     return render(
         request,
         "learning/training.html",

@@ -8,6 +8,7 @@
   const button = document.getElementById("retrain-button");
   const message = document.getElementById("retrain-message");
   const chart = document.getElementById("loss-chart");
+  const cancel = document.getElementById("cancel-run-button");
   const active = new Set(["queued", "running"]);
   const headers = () => ({ "Content-Type": "application/json", "X-CSRFToken": window.clusterHunt.csrfToken() });
   let watched = null;
@@ -55,7 +56,11 @@
     live.querySelector("[data-run-loss]").textContent = run.loss == null ? "–" : run.loss.toFixed(4);
     live.querySelector("[data-run-eta]").textContent = run.eta_seconds == null ? "" : `about ${Math.ceil(run.eta_seconds)} s left`;
     drawCurve(run.curve || []);
-    if (run.error) message.textContent = run.error;
+    if (run.error && message) message.textContent = run.error;
+    if (cancel) {
+      cancel.hidden = !active.has(run.status);
+      cancel.dataset.url = run.cancel_url;
+    }
   };
 
   const poll = async () => {
@@ -87,6 +92,20 @@
         else { message.textContent = `Run #${body.id} queued.`; watched = body.url; show(body); }
       } finally {
         button.disabled = false;
+      }
+    });
+  }
+
+  if (cancel) {
+    cancel.addEventListener("click", async () => {
+      cancel.disabled = true;
+      try {
+        const response = await fetch(cancel.dataset.url, { method: "POST", credentials: "same-origin", headers: headers() });
+        const body = await response.json();
+        if (response.ok) show(body);
+        message.textContent = response.ok ? `Run #${body.id} cancelled.` : body.detail || `HTTP ${response.status}`;
+      } finally {
+        cancel.disabled = false;
       }
     });
   }
