@@ -31,6 +31,7 @@ from hunt.learning.services import (
 
 class TrainingRunOutput(serializers.ModelSerializer):
     percent = serializers.FloatField(read_only=True)
+    stage_text = serializers.CharField(read_only=True)
     snapshot_sha256 = serializers.CharField(source="snapshot.sha256", read_only=True)
     model_version = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
@@ -39,8 +40,8 @@ class TrainingRunOutput(serializers.ModelSerializer):
     class Meta:
         model = TrainingRun
         fields = (
-            "id", "url", "cancel_url", "status", "trigger", "percent", "epoch", "epochs", "batch", "batches", "loss", "eta_seconds",
-            "curve", "metrics", "attempts", "error", "snapshot_sha256", "params", "model_version",
+            "id", "url", "cancel_url", "status", "trigger", "percent", "stage", "stage_text", "stage_done",
+            "stage_total", "epoch", "epochs", "batch", "batches", "loss", "eta_seconds", "curve", "metrics", "attempts", "error", "snapshot_sha256", "params", "model_version",
             "created_at", "started_at", "heartbeat_at", "finished_at",
         )  # fmt: skip
         read_only_fields = fields

@@ -26,3 +26,11 @@ def model_version_action(version: ModelVersion, serving: ModelVersion | None) ->
     if serving is None or version.created_at > serving.created_at:
         return "promote"
     return "roll back"
+
+
+def training_stages() -> list[tuple[str, str]]:
+    """The stages a run goes through, in order, as the model page lists them (TrainingRun.Stage)."""
+    skip = (TrainingRun.Stage.WAITING, TrainingRun.Stage.DONE)
+    return [
+        (str(value), str(label)) for value, label in TrainingRun.Stage.choices if value not in skip
+    ]

@@ -199,7 +199,7 @@ def training_run_cancel(*, run: TrainingRun) -> TrainingRun:
 # What a new attempt starts from: a redelivered run shows its own progress and curve, never a mix.
 ATTEMPT_RESET: dict[str, Any] = {
     "epoch": 0, "epochs": 0, "batch": 0, "batches": 0, "loss": None, "eta_seconds": None, "curve": [],
-    "metrics": {}, "finished_at": None,
+    "metrics": {}, "finished_at": None, "stage": TrainingRun.Stage.WAITING, "stage_done": 0, "stage_total": 0,
 }  # fmt: skip
 
 

@@ -11,6 +11,7 @@ from hunt.learning.selectors import (
     model_version_action,
     model_versions,
     training_runs_recent,
+    training_stages,
 )
 
 
@@ -26,6 +27,7 @@ def training(request: HttpRequest) -> HttpResponse:
         "learning/training.html",
         {
             "runs": training_runs_recent(),
+            "stages": training_stages(),
             "versions": versions,
             "champion": serving,
             "champion_test": model_test_figures(serving.pk) if serving else None,

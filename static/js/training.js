@@ -52,9 +52,22 @@
     live.querySelector("[data-run-id]").textContent = `#${run.id}`;
     live.querySelector("[data-run-status]").textContent = run.status;
     document.getElementById("run-progress").value = Math.round(run.percent);
-    live.querySelector("[data-run-epoch]").textContent = run.epochs ? `epoch ${run.epoch}/${run.epochs}, batch ${run.batch}/${run.batches}` : "waiting for the worker";
+    const training = run.stage === "training";
+    live.querySelector("[data-run-stage]").textContent = run.status === "running" || !run.stage ? run.stage_text : run.status;
+    live.querySelector("[data-run-epoch]").textContent = run.epochs
+      ? `epoch ${run.epoch}/${run.epochs}${training ? `, batch ${run.batch}/${run.batches}` : " (training done)"}`
+      : "no epoch yet";
     live.querySelector("[data-run-loss]").textContent = run.loss == null ? "–" : run.loss.toFixed(4);
-    live.querySelector("[data-run-eta]").textContent = run.eta_seconds == null ? "" : `about ${Math.ceil(run.eta_seconds)} s left`;
+    // The estimate covers training only: after the last epoch the stage list says what is left.
+    live.querySelector("[data-run-eta]").textContent = training && run.eta_seconds != null ? `· about ${Math.ceil(run.eta_seconds)} s of training left` : "";
+    const order = [...live.querySelectorAll("#run-stages [data-stage]")].map((item) => item.dataset.stage);
+    const reached = run.status === "succeeded" ? order.length : order.indexOf(run.stage);
+    live.querySelectorAll("#run-stages [data-stage]").forEach((item, i) => {
+      item.classList.toggle("stage-done", i < reached);
+      item.classList.toggle("stage-current", i === reached && run.status === "running");
+      if (i === reached && run.status === "running") item.setAttribute("aria-current", "step");
+      else item.removeAttribute("aria-current");
+    });
     drawCurve(run.curve || []);
     if (run.error && message) message.textContent = run.error;
     if (cancel) {
