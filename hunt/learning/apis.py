@@ -1,4 +1,5 @@
-"""Training runs over the API: admins start one (202, or 409 while one is active) and poll its progress."""
+"""Training runs over the API: admins start one (202; 409 while one is active, or when no label changed since the
+newest succeeded run unless `confirm_unchanged`), scientists poll its progress."""
 
 from typing import Any
 
@@ -21,6 +22,7 @@ from hunt.learning.services import (
     SEED_LIMIT,
     InvalidTrainingParams,
     ModelNotPromotable,
+    NoNewLabels,
     NotEnoughLabels,
     TrainingAlreadyActive,
     model_promote,
@@ -65,6 +67,11 @@ class TrainingRunInput(serializers.Serializer):
     seed = serializers.IntegerField(required=False, min_value=0, max_value=SEED_LIMIT - 1)
     epochs = serializers.IntegerField(required=False, min_value=1, max_value=200)
     min_votes = serializers.IntegerField(required=False, min_value=1, max_value=100)
+    confirm_unchanged = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Train even when no label changed since the newest succeeded run (otherwise 409).",
+    )
 
 
 class TrainingRunListCreateApi(APIView):
@@ -85,20 +92,30 @@ class TrainingRunListCreateApi(APIView):
         data.is_valid(raise_exception=True)
         values: dict[str, Any] = dict(data.validated_data)
         slug = values.pop("workflow", None)
+        confirmed = values.pop("confirm_unchanged")
         workflow = get_object_or_404(Workflow, slug=slug) if slug else workflow_default()
         if workflow is None:
             return Response({"detail": "no active workflow"}, status=status.HTTP_400_BAD_REQUEST)
         user = request.user if isinstance(request.user, User) else None
         try:
-            run = training_run_start(user=user, workflow=workflow, params=values)
-        except TrainingAlreadyActive as error:
+            run = training_run_start(
+                user=user, workflow=workflow, params=values, refuse_unchanged=not confirmed
+            )
+        except (TrainingAlreadyActive, NoNewLabels) as error:
             body = {
                 "detail": str(error),
+                "code": "already_active"
+                if isinstance(error, TrainingAlreadyActive)
+                else "no_new_labels",
                 "run": reverse("api-training-run-detail", args=[error.run.pk]),
             }
             return Response(body, status=status.HTTP_409_CONFLICT)
-        except (NotEnoughLabels, InvalidTrainingParams) as error:
-            return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
+        except NotEnoughLabels as error:
+            body = {"detail": str(error), "code": "not_enough_labels"}
+            return Response(body, status=status.HTTP_400_BAD_REQUEST)
+        except InvalidTrainingParams as error:
+            body = {"detail": str(error), "code": "invalid"}
+            return Response(body, status=status.HTTP_400_BAD_REQUEST)
         response = Response(TrainingRunOutput(run).data, status=status.HTTP_202_ACCEPTED)
         response["Location"] = reverse("api-training-run-detail", args=[run.pk])
         return response

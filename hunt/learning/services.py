@@ -90,6 +90,22 @@ class NotEnoughLabels(Exception):
     pass
 
 
+class NoNewLabels(Exception):
+    """The labels are the ones the newest succeeded run learnt from: asked to confirm before retraining."""
+
+    def __init__(self, run: TrainingRun, *, same_params: bool) -> None:
+        outcome = (
+            "the same parameters would train an identical model"
+            if same_params
+            else "only the parameters differ"
+        )
+        super().__init__(
+            f"no labels changed since run #{run.pk} (snapshot {run.snapshot.sha256[:12]}): {outcome}; "
+            f"confirm to retrain anyway"
+        )
+        self.run = run
+
+
 class ModelNotPromotable(Exception):
     """Only a complete version of a succeeded run may serve: the message says what is missing."""
 
@@ -110,8 +126,14 @@ def training_run_start(
     params: dict[str, Any] | None = None,
     queue: bool = True,
     trigger: str = TrainingRun.Trigger.ADMIN,
+    refuse_unchanged: bool = False,
 ) -> TrainingRun:
-    """Freeze the labels and queue a run; raises TrainingAlreadyActive while another run is active."""
+    """Freeze the labels and queue a run; raises TrainingAlreadyActive while another run is active.
+
+    With `refuse_unchanged` (the page, the API and the admin unless confirmed), labels identical to those of
+    the newest succeeded run (same snapshot hash) raise `NoNewLabels` and nothing is made: retraining on them
+    costs minutes and, with the same parameters, gives the same model.
+    """
     training_runs_sweep()
     merged = {**DEFAULT_PARAMS, **(params or {})}
     _check_params(merged)
@@ -130,6 +152,8 @@ def training_run_start(
                     f"only {train_rows} labelled training subjects (at least 10 needed); "
                     f"classify more or lower min_votes"
                 )
+            if refuse_unchanged:
+                _refuse_unchanged(snapshot.sha256, merged)
             run = TrainingRun.objects.create(
                 snapshot=snapshot, params=merged, requested_by=user, trigger=trigger
             )
@@ -142,6 +166,17 @@ def training_run_start(
     if queue:
         _enqueue(run)
     return run
+
+
+def _refuse_unchanged(sha256: str, params: dict[str, Any]) -> None:
+    last = (
+        TrainingRun.objects.filter(status=TrainingRun.Status.SUCCEEDED)
+        .select_related("snapshot")
+        .first()
+    )
+    if last is not None and last.snapshot.sha256 == sha256:
+        # Raised inside the transaction: the snapshot just frozen is rolled back with it.
+        raise NoNewLabels(last, same_params=last.params == params)
 
 
 def labels_since_last_run(*, workflow: Workflow) -> int:
@@ -175,9 +210,9 @@ def training_run_start_if_due(
     try:
         run = training_run_start(
             user=None, workflow=workflow, params=params, queue=queue,
-            trigger=TrainingRun.Trigger.SCHEDULE,
+            trigger=TrainingRun.Trigger.SCHEDULE, refuse_unchanged=True,
         )  # fmt: skip
-    except (TrainingAlreadyActive, NotEnoughLabels) as error:
+    except (TrainingAlreadyActive, NotEnoughLabels, NoNewLabels) as error:
         logger.info("scheduled retraining skipped: %s", error)
         return None
     logger.info("scheduled retraining: run #%s after %s new labels", run.pk, new)

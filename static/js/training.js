@@ -93,20 +93,29 @@
   setInterval(poll, 1000);
   poll();
 
+  const anyway = document.getElementById("retrain-anyway-button");
+  const retrain = async (confirmUnchanged) => {
+    button.disabled = true;
+    anyway.hidden = true;
+    message.textContent = "Freezing the labels and queuing…";
+    try {
+      const body = JSON.stringify(confirmUnchanged ? { confirm_unchanged: true } : {});
+      const response = await fetch(runsUrl, { method: "POST", credentials: "same-origin", headers: headers(), body });
+      const answer = await response.json();
+      if (response.status === 409 && answer.code === "no_new_labels") {
+        // Same labels as the last run: say so and let the admin confirm rather than train an identical model.
+        message.textContent = `Not started: ${answer.detail}.`;
+        anyway.hidden = false;
+      } else if (response.status === 409) message.textContent = `Already training: ${answer.detail}`;
+      else if (!response.ok) message.textContent = answer.detail || `HTTP ${response.status}`;
+      else { message.textContent = `Run #${answer.id} queued.`; watched = answer.url; show(answer); }
+    } finally {
+      button.disabled = false;
+    }
+  };
   if (button) {
-    button.addEventListener("click", async () => {
-      button.disabled = true;
-      message.textContent = "Freezing the labels and queuing…";
-      try {
-        const response = await fetch(runsUrl, { method: "POST", credentials: "same-origin", headers: headers(), body: "{}" });
-        const body = await response.json();
-        if (response.status === 409) message.textContent = `Already training: ${body.detail}`;
-        else if (!response.ok) message.textContent = body.detail || `HTTP ${response.status}`;
-        else { message.textContent = `Run #${body.id} queued.`; watched = body.url; show(body); }
-      } finally {
-        button.disabled = false;
-      }
-    });
+    button.addEventListener("click", () => retrain(false));
+    anyway.addEventListener("click", () => retrain(true));
   }
 
   if (cancel) {
