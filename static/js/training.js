@@ -19,37 +19,51 @@
     return node;
   };
 
+  const text = (x, y, content, attrs = {}) => {
+    const node = svg("text", { x, y, fill: "#b8c0e6", "font-size": 11, ...attrs });
+    node.textContent = content;
+    return node;
+  };
+
+  // Losses on the left axis (0 to the largest loss), validation accuracy on its own right axis (0-1).
   const drawCurve = (curve) => {
     chart.replaceChildren();
-    const w = 600, h = 240, pad = 36;
-    chart.append(svg("line", { x1: pad, y1: h - pad, x2: w - pad, y2: h - pad, stroke: "#8890b8" }));
-    chart.append(svg("line", { x1: pad, y1: pad / 2, x2: pad, y2: h - pad, stroke: "#8890b8" }));
-    const label = svg("text", { x: w / 2, y: h - 6, fill: "#b8c0e6", "font-size": 12, "text-anchor": "middle" });
-    label.textContent = "epoch";
-    chart.append(label);
+    const w = 600, h = 240, left = 48, right = 48, top = 14, bottom = 34;
+    const plotW = w - left - right, plotH = h - top - bottom;
+    chart.append(svg("line", { x1: left, y1: h - bottom, x2: w - right, y2: h - bottom, stroke: "#8890b8" }));
+    chart.append(svg("line", { x1: left, y1: top, x2: left, y2: h - bottom, stroke: "#ffb454" }));
+    chart.append(svg("line", { x1: w - right, y1: top, x2: w - right, y2: h - bottom, stroke: "#8ee6a8" }));
+    chart.append(text(w / 2, h - 4, "epoch", { "text-anchor": "middle", "font-size": 12 }));
+    chart.append(text(12, top + plotH / 2, "loss", { "text-anchor": "middle", transform: `rotate(-90 12 ${top + plotH / 2})` }));
+    chart.append(text(w - 10, top + plotH / 2, "accuracy", { "text-anchor": "middle", transform: `rotate(90 ${w - 10} ${top + plotH / 2})` }));
     if (!curve.length) return;
     const losses = curve.flatMap((row) => [row.train_loss, row.val_loss]).filter((v) => Number.isFinite(v));
-    const top = Math.max(...losses, 1e-6);
-    const x = (i) => pad + (curve.length === 1 ? 0 : (i * (w - 2 * pad)) / (curve.length - 1));
-    const y = (v) => h - pad - (v / top) * (h - 1.5 * pad);
-    const yUnit = (v) => h - pad - v * (h - 1.5 * pad);
-    const series = [
-      ["train_loss", "#ffb454", y],
-      ["val_loss", "#6fb7ff", y],
-      ["val_accuracy", "#8ee6a8", yUnit],
-    ];
-    for (const [key, colour, scale] of series) {
-      const points = curve.map((row, i) => (Number.isFinite(row[key]) ? `${x(i)},${scale(row[key])}` : null)).filter(Boolean);
-      if (points.length) chart.append(svg("polyline", { points: points.join(" "), fill: "none", stroke: colour, "stroke-width": 2.5 }));
+    const most = Math.max(...losses, 1e-6);
+    const x = (i) => left + (curve.length === 1 ? plotW / 2 : (i * plotW) / (curve.length - 1));
+    const yLoss = (v) => h - bottom - (v / most) * plotH;
+    const yUnit = (v) => h - bottom - v * plotH;
+    for (const share of [0, 0.5, 1]) {
+      chart.append(text(left - 4, yLoss(share * most) + 4, (share * most).toFixed(2), { "text-anchor": "end" }));
+      chart.append(text(w - right + 4, yUnit(share) + 4, share.toFixed(1)));
     }
-    const topLabel = svg("text", { x: 4, y: pad / 2 + 10, fill: "#b8c0e6", "font-size": 11 });
-    topLabel.textContent = top.toFixed(2);
-    chart.append(topLabel);
+    const first = curve[0].epoch ?? 1, last = curve[curve.length - 1].epoch ?? curve.length;
+    chart.append(text(x(0), h - bottom + 14, String(first), { "text-anchor": "middle" }));
+    if (curve.length > 1) chart.append(text(x(curve.length - 1), h - bottom + 14, String(last), { "text-anchor": "middle" }));
+    const series = [
+      ["train_loss", "#ffb454", yLoss, ""],
+      ["val_loss", "#6fb7ff", yLoss, ""],
+      ["val_accuracy", "#8ee6a8", yUnit, "6 4"],
+    ];
+    for (const [key, colour, scale, dash] of series) {
+      const points = curve.map((row, i) => (Number.isFinite(row[key]) ? `${x(i)},${scale(row[key])}` : null)).filter(Boolean);
+      if (points.length) chart.append(svg("polyline", { points: points.join(" "), fill: "none", stroke: colour, "stroke-width": 2.5, "stroke-dasharray": dash, "data-series": key }));
+    }
   };
 
   const show = (run) => {
     live.hidden = false;
     live.querySelector("[data-run-id]").textContent = `#${run.id}`;
+    live.querySelectorAll("[data-evaluation-for]").forEach((link) => { link.hidden = link.dataset.evaluationFor !== String(run.id); });
     live.querySelector("[data-run-status]").textContent = run.status;
     document.getElementById("run-progress").value = Math.round(run.percent);
     const training = run.stage === "training";
@@ -76,13 +90,24 @@
     }
   };
 
+  let latestShown = false;
   const poll = async () => {
     const response = await fetch(watched || runsUrl, { credentials: "same-origin" });
     if (!response.ok) return;
     const body = await response.json();
-    const run = Array.isArray(body) ? body.find((r) => active.has(r.status)) || null : body;
-    if (!run) return;
-    watched = run.url;
+    if (Array.isArray(body)) {
+      const current = body.find((r) => active.has(r.status));
+      if (current) {
+        watched = current.url;
+        show(current);
+      } else if (!latestShown && body.length) {
+        // No run in progress: the newest run's curve stays on the page (it used to vanish on reload).
+        latestShown = true;
+        show(body[0]);
+      }
+      return;
+    }
+    const run = body;
     show(run);
     if (!active.has(run.status)) {
       watched = null;
