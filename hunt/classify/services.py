@@ -257,6 +257,7 @@ def _classification_insert(
         redshift=redshift,
         idempotency_key=idempotency_key,
         was_gold=status.is_gold,
+        logged_in_at_classification=volunteer.user_id is not None,
         feedback_shown=bool(feedback and workflow.gold_feedback and not hidden),
         time_spent_ms=time_spent_ms,
         viewer_state=viewer_state,
