@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import URLPattern, URLResolver, include, path, re_path
+from django.views.generic import RedirectView
 
 from hunt.core.media import serve_media
 
@@ -15,6 +17,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("accounts/", include("hunt.accounts.urls")),
     path("api/", include("hunt.api_urls")),
     path("admin/", admin.site.urls),
+    # Browsers ask for /favicon.ico on pages that name no icon (the admin's, files, errors): the site's icon.
+    path("favicon.ico", RedirectView.as_view(url=static("img/favicon.svg"), permanent=True)),
 ]
 
 if settings.SERVE_MEDIA:
