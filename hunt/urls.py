@@ -1,10 +1,9 @@
 from django.conf import settings
 from django.contrib import admin
-from django.templatetags.static import static
 from django.urls import URLPattern, URLResolver, include, path, re_path
-from django.views.generic import RedirectView
 
 from hunt.core.media import serve_media
+from hunt.core.views import favicon
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("hunt.classify.urls")),
@@ -18,7 +17,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("api/", include("hunt.api_urls")),
     path("admin/", admin.site.urls),
     # Browsers ask for /favicon.ico on pages that name no icon (the admin's, files, errors): the site's icon.
-    path("favicon.ico", RedirectView.as_view(url=static("img/favicon.svg"), permanent=True)),
+    path("favicon.ico", favicon),
 ]
 
 if settings.SERVE_MEDIA:
