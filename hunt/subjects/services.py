@@ -306,7 +306,9 @@ def subject_repeat_groups_update() -> int:
     if not stored:
         return 0
     labels = splits.repeat_group_ids(
-        [pk for pk, *_ in stored], [ra for _, ra, _, _ in stored], [dec for _, _, dec, _ in stored]
+        [pk for pk, *_ in stored],
+        [cast(float, ra) for _, ra, _, _ in stored],
+        [cast(float, dec) for _, _, dec, _ in stored],
     )
     changed = [
         Subject(pk=pk, repeat_group=label)

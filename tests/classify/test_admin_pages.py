@@ -20,7 +20,7 @@ LIST = "/admin/classify/classification/"
 def classified(make_workflow: Callable[..., Workflow]) -> list[Classification]:
     workflow = make_workflow(3)
     subjects = list(Subject.objects.order_by("pk"))
-    signed_in = Volunteer.objects.create(user=UserFactory(username="erin"))
+    signed_in = Volunteer.objects.create(user=UserFactory.create(username="erin"))
     anonymous = Volunteer.objects.create()
     return [
         classification_create(

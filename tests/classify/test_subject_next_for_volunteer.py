@@ -125,6 +125,7 @@ def test_a_repeat_observation_of_a_classified_source_is_never_offered(
     subjects = list(Subject.objects.order_by("pk"))
     # Subjects 1 and 5 observe the first one's source again (within 10"); the rest are alone.
     for repeat in (subjects[1], subjects[5]):
+        assert subjects[0].ra is not None
         repeat.ra, repeat.dec = subjects[0].ra + 4 / 3600, subjects[0].dec
         repeat.save(update_fields=["ra", "dec"])
     subject_repeat_groups_update()

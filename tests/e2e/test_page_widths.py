@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Page
+from playwright.sync_api import Page, ViewportSize
 
 from hunt.evaluation.services import evaluation_run_create, evaluation_run_execute
 from hunt.exports.models import ExportJob
@@ -17,7 +17,7 @@ from tests.evaluation.builders import crafted_survey
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 PAGES = {
     "volunteer": ["/classify/", "/classify/mine/", "/talk/"],
     "scientist": ["/science/evaluation/", "/science/model/", "/science/export/"],

@@ -165,7 +165,9 @@ def test_classifications_made_before_sign_up_stay_not_logged_in(
         workflow=world.workflow, volunteer=newcomer, subject_id=world.subjects[5].pk,
         answer="galaxy", idempotency_key=uuid.uuid4(),
     ).classification  # fmt: skip
-    newcomer.user = UserFactory(username="newcomer")  # sign-up takes over the anonymous volunteer
+    newcomer.user = UserFactory.create(
+        username="newcomer"
+    )  # sign-up takes over the anonymous volunteer
     newcomer.save()
     after = classification_create(
         workflow=world.workflow, volunteer=newcomer, subject_id=world.subjects[3].pk,

@@ -63,19 +63,19 @@ def test_repeat_observations_share_a_group_and_others_have_none(tmp_path: Path) 
 
 
 def test_a_new_observation_bridging_two_groups_joins_them() -> None:
-    subject_set = SubjectSetFactory()
+    subject_set = SubjectSetFactory.create()
     # 0" , 8" and 16" east along the equator: the outer two are 16" apart, each 8" from the middle one.
-    west = SubjectFactory(subject_set=subject_set, ra=10.0, dec=0.0)
-    west_twin = SubjectFactory(subject_set=subject_set, ra=10.0, dec=0.0)
-    east = SubjectFactory(subject_set=subject_set, ra=10.0 + 16 / 3600, dec=0.0)
-    east_twin = SubjectFactory(subject_set=subject_set, ra=10.0 + 16 / 3600, dec=0.0)
-    alone = SubjectFactory(subject_set=subject_set, ra=20.0, dec=0.0)
+    west = SubjectFactory.create(subject_set=subject_set, ra=10.0, dec=0.0)
+    west_twin = SubjectFactory.create(subject_set=subject_set, ra=10.0, dec=0.0)
+    east = SubjectFactory.create(subject_set=subject_set, ra=10.0 + 16 / 3600, dec=0.0)
+    east_twin = SubjectFactory.create(subject_set=subject_set, ra=10.0 + 16 / 3600, dec=0.0)
+    alone = SubjectFactory.create(subject_set=subject_set, ra=20.0, dec=0.0)
     subject_repeat_groups_update()
     groups = dict(Subject.objects.values_list("pk", "repeat_group"))
     assert groups[west_twin.pk] == west.pk
     assert groups[east.pk] == groups[east_twin.pk] == east.pk
     assert groups[alone.pk] is None
-    middle = SubjectFactory(subject_set=subject_set, ra=10.0 + 8 / 3600, dec=0.0)
+    middle = SubjectFactory.create(subject_set=subject_set, ra=10.0 + 8 / 3600, dec=0.0)
     subject_repeat_groups_update()
     groups = dict(Subject.objects.values_list("pk", "repeat_group"))
     members = [west, west_twin, east, east_twin, middle]
