@@ -24,7 +24,7 @@ def _version(workflow: Workflow, *, sha: str = "a" * 64) -> ModelVersion:
 
 @pytest.fixture
 def versions(db: None) -> list[ModelVersion]:
-    workflow = Workflow.objects.get(slug="hunt")
+    workflow = Workflow.objects.get_or_create(slug="hunt", defaults={"name": "The Hunt"})[0]
     first, second, third = (_version(workflow) for _ in range(3))
     model_promote(version=first, note="first model")
     model_promote(version=second, note="validation AUC 0.9 > champion 0.8")
@@ -57,7 +57,9 @@ def test_the_replaced_champion_no_longer_reads_first_model(
 
 
 def test_a_version_that_may_not_serve_offers_no_button(staff_client: Client, db: None) -> None:
-    version = _version(Workflow.objects.get(slug="hunt"))
+    version = _version(
+        Workflow.objects.get_or_create(slug="hunt", defaults={"name": "The Hunt"})[0]
+    )
     ModelVersion.objects.filter(pk=version.pk).update(complete=False)
     assert "button" not in _row(staff_client.get(PAGE).content.decode(), version)
 

@@ -53,7 +53,9 @@ def test_the_run_row_walks_through_every_stage_with_a_rising_percent(
 def test_the_api_shows_the_stage_in_words(staff_client: Client, db: None) -> None:
     from tests.learning.test_model_page import _version
 
-    version = _version(Workflow.objects.get(slug="hunt"))
+    version = _version(
+        Workflow.objects.get_or_create(slug="hunt", defaults={"name": "The Hunt"})[0]
+    )
     TrainingRun.objects.filter(pk=version.run_id).update(
         status=TrainingRun.Status.RUNNING, stage="predictions", stage_done=2000, stage_total=8000
     )
