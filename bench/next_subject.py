@@ -2,6 +2,7 @@
 
     python bench/next_subject.py                       # 1,000,000 subjects, 20 volunteers x 5,000 seen
     python bench/next_subject.py --subjects 100000 --seen 2000
+    python bench/next_subject.py --repeat-share 0    # no repeat observations (half are in pairs by default)
 
 Populates a throw-away PostgreSQL database with generate_series (fast), gives each volunteer thousands of
 classifications along their priority walk (as real use would), then times the full API view in-process
@@ -25,7 +26,9 @@ from bench._django import setup, teardown
 DB_NAME = "cluster_hunt_next"
 
 
-def _populate(subjects: int, volunteers: int, seen: int, gold_share: float) -> list[int]:
+def _populate(
+    subjects: int, volunteers: int, seen: int, gold_share: float, repeat_share: float = 0.0
+) -> list[int]:
     from django.contrib.auth.models import User
     from django.db import connection
 
@@ -41,6 +44,13 @@ def _populate(subjects: int, volunteers: int, seen: int, gold_share: float) -> l
             "INSERT INTO subjects_subject (subject_set_id, external_id, ra, dec, metadata, priority, thumbnail, created_at, split) "
             "SELECT %s, 'B' || g, (g * 0.00036) %% 360, 0, '{}', random(), '', now(), %s FROM generate_series(1, %s) g",
             [subject_set.pk, Subject._meta.get_field("split").get_default(), subjects],
+        )
+        # Repeat observations: a share of the subjects in pairs (ids 2k-1, 2k) sharing a repeat group, as ingestion
+        # records them; the selector skips a pair's second member for a volunteer who classified the first.
+        cursor.execute(
+            "UPDATE subjects_subject SET repeat_group = id - ((id - 1) %% 2) "
+            "WHERE ((id - 1) / 2) %% 1000 < %s",
+            [int(repeat_share * 1000)],
         )
         cursor.execute(
             "INSERT INTO classify_subjectstatus (workflow_id, subject_id, priority, is_gold, classification_count, "
@@ -91,6 +101,9 @@ def main() -> None:
     parser.add_argument("--volunteers", type=int, default=20)
     parser.add_argument("--seen", type=int, default=5000)
     parser.add_argument("--requests", type=int, default=100, help="per volunteer")
+    parser.add_argument(
+        "--repeat-share", type=float, default=0.5, help="share of subjects in repeat pairs"
+    )
     args = parser.parse_args()
 
     media = setup(DB_NAME)
@@ -100,7 +113,10 @@ def main() -> None:
             flush=True,
         )
         start = time.perf_counter()
-        volunteer_ids = _populate(args.subjects, args.volunteers, args.seen, gold_share=0.02)
+        volunteer_ids = _populate(
+            args.subjects, args.volunteers, args.seen, gold_share=0.02,
+            repeat_share=args.repeat_share,
+        )  # fmt: skip
         print(f"populated in {time.perf_counter() - start:.0f} s", flush=True)
 
         from django.test import Client

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path, re_path
 
 from hunt.core.media import serve_media
+from hunt.core.views import favicon
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("hunt.classify.urls")),
@@ -15,6 +16,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("accounts/", include("hunt.accounts.urls")),
     path("api/", include("hunt.api_urls")),
     path("admin/", admin.site.urls),
+    # Browsers ask for /favicon.ico on pages that name no icon (the admin's, files, errors): the site's icon.
+    path("favicon.ico", favicon),
 ]
 
 if settings.SERVE_MEDIA:

@@ -170,3 +170,33 @@ def repeat_groups(
         if ra_ != rb:
             parent[max(ra_, rb)] = min(ra_, rb)
     return np.asarray([root(i) for i in range(n)], dtype=np.int64)
+
+
+def repeat_group_ids(
+    ids: Sequence[int],
+    ra: npt.ArrayLike,
+    dec: npt.ArrayLike,
+    *,
+    radius_arcsec: float = REPEAT_RADIUS_ARCSEC,
+) -> list[int | None]:
+    """Per position, the lowest of `ids` in its repeat group (`repeat_groups`), or None when it has no repeat.
+
+    The label depends only on the group's members, so it is stable when later observations join a group
+    (its oldest member keeps the lowest id) and two groups that a new observation bridges become one.
+    """
+    roots = repeat_groups(ra, dec, radius_arcsec=radius_arcsec)
+    members: dict[int, list[int]] = {}
+    for index, root in enumerate(roots.tolist()):
+        members.setdefault(int(root), []).append(int(ids[index]))
+    label = {root: min(group) if len(group) > 1 else None for root, group in members.items()}
+    return [label[int(root)] for root in roots.tolist()]
+
+
+def separation_arcsec(ra1: float, dec1: float, ra2: float, dec2: float) -> float:
+    """Angular distance between two positions in degrees, in arcseconds (haversine: exact at small angles)."""
+    phi1, phi2 = math.radians(dec1), math.radians(dec2)
+    half = (
+        math.sin((phi2 - phi1) / 2) ** 2
+        + math.cos(phi1) * math.cos(phi2) * math.sin(math.radians(ra2 - ra1) / 2) ** 2
+    )
+    return math.degrees(2 * math.asin(min(1.0, math.sqrt(half)))) * 3600.0

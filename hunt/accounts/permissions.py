@@ -6,7 +6,7 @@ from typing import Any
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from rest_framework.permissions import BasePermission
+from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
@@ -46,4 +46,15 @@ class IsAdmin(BasePermission):
     message = "This needs an admin (staff) account."
 
     def has_permission(self, request: Request, view: APIView) -> bool:
+        return is_admin(request.user)
+
+
+class ScientistReadsAdminWrites(BasePermission):
+    """Scientists may read (GET, HEAD, OPTIONS); only admins may change anything."""
+
+    message = "Reading this needs the scientist role; changing it needs an admin (staff) account."
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        if request.method in SAFE_METHODS:
+            return is_scientist(request.user)
         return is_admin(request.user)

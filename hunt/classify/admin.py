@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.html import format_html
 
 from hunt.classify.models import Classification, SubjectStatus, VolunteerProgress, Workflow
 from hunt.classify.rules import RuleError, rules_validate
@@ -102,22 +103,52 @@ class SubjectStatusAdmin(admin.ModelAdmin):
     list_select_related = ("subject", "workflow", "subject__subject_set")
 
 
+class SignedInFilter(admin.SimpleListFilter):
+    title = "volunteer"
+    parameter_name = "signed_in"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("yes", "Signed in when classifying"), ("no", "Anonymous when classifying")]
+
+    def queryset(
+        self, request: HttpRequest, queryset: QuerySet[Classification]
+    ) -> QuerySet[Classification]:
+        if self.value() in ("yes", "no"):
+            return queryset.filter(logged_in_at_classification=self.value() == "yes")
+        return queryset
+
+
 @admin.register(Classification)
 class ClassificationAdmin(admin.ModelAdmin):
     list_display = (
         "id",
         "subject",
-        "volunteer",
+        "volunteer_link",
         "answer",
         "redshift",
         "workflow_version",
         "was_gold",
         "created_at",
     )
-    list_filter = ("workflow", "answer", "was_gold")
+    list_filter = (
+        "workflow", "subject__subject_set", ("created_at", admin.DateFieldListFilter),
+        SignedInFilter, "answer", "was_gold",
+    )  # fmt: skip
+    # By classification or subject id, the subject's external id, or the volunteer's username; one volunteer's
+    # classifications: follow the link in the Volunteer column (?volunteer__id__exact=...).
+    search_fields = ("=id", "=subject__id", "subject__external_id", "volunteer__user__username")
+    search_help_text = "Classification id, subject id or external id, or a volunteer's username."
     raw_id_fields = ("subject", "volunteer")
     list_select_related = ("subject", "volunteer", "volunteer__user", "subject__subject_set")
     date_hierarchy = "created_at"
+
+    @admin.display(description="Volunteer", ordering="volunteer")
+    def volunteer_link(self, classification: Classification) -> str:
+        return format_html(
+            '<a href="?volunteer__id__exact={}" title="Only this volunteer\'s classifications">{}</a>',
+            classification.volunteer_id,
+            classification.volunteer,
+        )
 
     def has_change_permission(
         self, request: HttpRequest, obj: Classification | None = None

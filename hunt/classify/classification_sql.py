@@ -61,9 +61,10 @@ WITH counted AS (
 ), inserted AS (
     INSERT INTO {classification} (
         workflow_id, workflow_version, subject_id, volunteer_id, answer, redshift, idempotency_key,
-        was_gold, feedback_shown, time_spent_ms, viewer_state, user_agent, ip_hash, created_at)
+        was_gold, logged_in_at_classification, feedback_shown, time_spent_ms, viewer_state, user_agent,
+        ip_hash, created_at)
     SELECT %(workflow)s, %(version)s, %(subject)s, %(volunteer)s, %(answer)s, %(redshift)s, %(key)s,
-        is_gold, is_gold AND gold_label <> '' AND %(feedback_visible)s, %(time_spent_ms)s,
+        is_gold, %(logged_in)s, is_gold AND gold_label <> '' AND %(feedback_visible)s, %(time_spent_ms)s,
         %(viewer_state)s::jsonb, %(user_agent)s, %(ip_hash)s, %(now)s
     FROM counted
     RETURNING id

@@ -187,6 +187,10 @@ class Classification(models.Model):
     redshift = models.CharField(max_length=4, choices=Redshift.choices, blank=True, default="")
     idempotency_key = models.UUIDField(default=uuid.uuid4)
     was_gold = models.BooleanField(default=False)
+    # Whether the volunteer was signed in when classifying, as Zooniverse records it: an anonymous volunteer
+    # who signs up later keeps the earlier classifications as not logged in (exports read this, not the
+    # volunteer's account today). A database default too, so raw SQL writers need not name it.
+    logged_in_at_classification = models.BooleanField(default=False, db_default=False)
     feedback_shown = models.BooleanField(default=False)
     time_spent_ms = models.PositiveIntegerField(null=True, blank=True)
     viewer_state = models.JSONField(default=dict, blank=True)

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from hunt.accounts.models import Volunteer
 from hunt.classify.models import (
@@ -63,7 +63,8 @@ def _walk(
     after: float,
     exclude: int | None,
 ) -> SubjectStatus | None:
-    """The first active subject past `after` in priority order that this volunteer has not classified.
+    """The first active subject past `after` in priority order that this volunteer has not classified, nor
+    any repeat observation of (Subject.repeat_group).
 
     Served by the partial index (workflow, is_gold, priority) WHERE retired_at IS NULL; the NOT EXISTS is
     a lookup in the unique (volunteer, subject, workflow) index per candidate row, never a history scan.
@@ -75,7 +76,16 @@ def _walk(
         classified = Classification.objects.filter(
             volunteer=volunteer, workflow=workflow, subject=OuterRef("subject")
         )
-        candidates = candidates.filter(~Exists(classified))
+        # A repeat observation of a source this volunteer classified looks like a repeat to them: skipped.
+        # Only members of a repeat group are checked (the group's few subjects, by the partial index on
+        # Subject.repeat_group, each a lookup in the unique classification index); most subjects have none.
+        repeat_classified = Classification.objects.filter(
+            volunteer=volunteer, workflow=workflow,
+            subject__repeat_group=OuterRef("subject__repeat_group"),
+        )  # fmt: skip
+        candidates = candidates.filter(~Exists(classified)).filter(
+            Q(subject__repeat_group__isnull=True) | ~Exists(repeat_classified)
+        )
     if exclude is not None:
         candidates = candidates.exclude(subject_id=exclude)
     return candidates.order_by("priority").select_related("subject", "subject__subject_set").first()

@@ -256,8 +256,15 @@ class _Vote:
             subject_id=self.subject_id, volunteer=self.volunteer, answer=self.answer,
             redshift=self.redshift, idempotency_key=self.idempotency_key,
             time_spent_ms=self.time_spent_ms, viewer_state=self.viewer_state,
-            user_agent=self.user_agent, ip_hash=self.ip_hash, **fields,
+            user_agent=self.user_agent, ip_hash=self.ip_hash,
+            logged_in_at_classification=self.logged_in, **fields,
         )  # fmt: skip
+
+    @property
+    def logged_in(self) -> bool:
+        # Zooniverse's rule: a vote made before sign-up stays anonymous in the exports, even once the
+        # volunteer's account absorbs it.
+        return self.volunteer.user_id is not None
 
 
 def _replay(vote: _Vote) -> ClassificationResult | None:
@@ -333,7 +340,7 @@ def _classification_insert_sql(vote: _Vote) -> ClassificationResult:
         "volunteer": vote.volunteer.pk, "answer": vote.answer, "redshift": vote.redshift,
         "key": vote.idempotency_key, "now": now, "time_spent_ms": vote.time_spent_ms,
         "viewer_state": json.dumps(vote.viewer_state), "user_agent": vote.user_agent,
-        "ip_hash": vote.ip_hash,
+        "ip_hash": vote.ip_hash, "logged_in": vote.logged_in,
         "feedback_visible": _feedback_visible(vote.workflow, vote.volunteer, vote.subject_id),
         "agreeing": [label.value for label in Label if _gold_agrees(label, vote.answer, vote.redshift)],
     }  # fmt: skip

@@ -16,12 +16,14 @@ from hunt.core.throttling import ScopedWriteRateThrottle
 
 class WorkerPingOutput(serializers.ModelSerializer):
     round_trip_ms = serializers.FloatField(allow_null=True, read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
 
     class Meta:
         model = WorkerPing
         fields = (
             "id",
             "status",
+            "status_display",
             "queue",
             "web_hostname",
             "web_pid",

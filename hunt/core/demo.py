@@ -68,6 +68,31 @@ A907_OBSERVATIONS = ("0201901401", "0201903501", "0404910601")
 PPS_OBSERVATIONS = ("P0046340101", "P0006220201", "P0008820101", "P0018140301", "P0004210201")
 
 
+def demo_ingest(
+    kind: str,
+    source: Path,
+    *,
+    say: Callable[[str], None] = print,
+    again: bool = False,
+    **options: object,
+) -> None:
+    """Ingest `source` into the demo, unless an earlier run already did (then no job is made: every restart
+    of `make demo` used to add empty "0 new" ingestion jobs to the Operations page). `again` ingests anyway
+    (a re-simulated survey)."""
+    from hunt.subjects.ingestion import ingest_run
+    from hunt.subjects.models import IngestJob
+
+    done = IngestJob.objects.filter(
+        kind=kind, source=str(source), status=IngestJob.Status.SUCCEEDED,
+        subject_set__name=options.get("set_name"),
+    )  # fmt: skip
+    if not again and done.exists():
+        say(f"  {options.get('set_name')}: {source.name} already ingested")
+        return
+    job = ingest_run(kind=kind, source=source, options=dict(options))
+    say(f"  {job.subject_set}: {job.created} new, {job.skipped} already there")
+
+
 def demo_survey_folder() -> Path:
     return Path(settings.VAR_DIR) / "demo-survey"
 
@@ -81,7 +106,6 @@ def demo_survey_ensure(
     """Generate (once, cached in var/) and ingest the demo data; every step is idempotent."""
     from hunt.catalogues.models import ReferenceCatalogue
     from hunt.catalogues.services import catalogue_load
-    from hunt.subjects.ingestion import ingest_run
     from hunt.subjects.models import SubjectSet
     from ml.simulate.domain import randomised_params
     from ml.simulate.survey import simulate_survey
@@ -93,13 +117,13 @@ def demo_survey_ensure(
     # retrained on the demo must hold on real fields, not only on one simulated instrument.
     params = randomised_params()
     wanted = (size, seed, json.loads(json.dumps(params.summary())))
-    if (manifest.get("size"), manifest.get("seed"), manifest.get("parameters")) != wanted:
+    simulated = (manifest.get("size"), manifest.get("seed"), manifest.get("parameters")) != wanted
+    if simulated:
         say(f"Simulating a survey of {size} candidates (seed {seed}) in {folder} ...")
         simulate_survey(folder, size=size, seed=seed, workers=2, params=params)
 
     def ingest(kind: str, source: Path, **options: object) -> None:
-        job = ingest_run(kind=kind, source=source, options=dict(options))
-        say(f"  {job.subject_set}: {job.created} new, {job.skipped} already there")
+        demo_ingest(kind, source, say=say, again=simulated and source == folder, **options)
 
     say("Ingesting the demo subjects ...")
     # The simulator's truth is evaluation-only; a small share of it, chosen explicitly, is gold so that
@@ -184,11 +208,15 @@ def demo_survey_ensure(
         workflow is not None
         and not Classification.objects.filter(user_agent="crowd simulation").exists()
     ):
-        say("Simulated volunteers classify the simulated survey (5 votes each) ...")
+        say("Simulated volunteers classify the simulated survey (up to 5 votes each) ...")
         # A realistic crowd (docs/crowd.md): 200 volunteers of mixed skill, a few spammers and constant
-        # answerers, harder distant clusters, a few volunteers doing most of the work.
+        # answerers, harder distant clusters, a few volunteers doing most of the work. Subjects the crowd
+        # agrees on retire before their fifth vote, so the mean is below five: printed as it is.
         result = crowd_simulate(workflow=workflow, volunteers=DEMO_VOLUNTEERS, realistic=True)
-        say(f"  {result.votes_created} votes on {result.subjects} subjects")
+        mean = result.votes_created / result.subjects if result.subjects else 0.0
+        say(
+            f"  {result.votes_created} votes on {result.subjects} subjects ({mean:.1f} per subject)"
+        )
     if workflow is not None:
         from hunt.classify.aggregation import crowd_aggregate
 

@@ -1,8 +1,9 @@
 """The site frame's pages: landing, about, and the role-gated science and operations pages."""
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
+from django.templatetags.static import static
 
 from hunt.accounts.permissions import admin_required, scientist_required
 from hunt.core.selectors import site_statistics, worker_ping_recent
@@ -35,3 +36,9 @@ def operations(request: HttpRequest) -> HttpResponse:
             "ingest_roots": settings.INGEST_ROOTS,
         },
     )
+
+
+def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
+    """/favicon.ico, which browsers ask for on pages that name no icon: the site's icon. Resolved per request
+    (the static files manifest may not exist when the URLs are imported)."""
+    return HttpResponsePermanentRedirect(static("img/favicon.svg"))

@@ -56,6 +56,13 @@ class SubjectTable:
     model_class: list[str] = field(default_factory=list)
 
 
+def votes_fewer_than(min_votes: int) -> str:
+    """ "no crowd vote" for a minimum of one (never "fewer than 1 crowd vote(s)"), else "fewer than 3 crowd votes"."""
+    if min_votes <= 1:
+        return "no crowd vote"
+    return f"fewer than {min_votes} crowd votes"
+
+
 def subject_table(run: EvaluationRun) -> SubjectTable:
     """Every subject of the run's workflow: matching is one-to-one over all of them, whatever the scope."""
     table = SubjectTable()
@@ -294,7 +301,7 @@ def evaluation_compute(run: EvaluationRun) -> tuple[dict[str, Any], dict[str, An
         raise ValueError(
             f"no subject can be evaluated: of {counts['considered']} in scope ({run.split} split), "
             f"{counts['positive']} positive and {counts['negative']} negative; "
-            f"{counts['without_votes']} of those without {max(run.min_votes, 1)} crowd vote(s)"
+            f"{counts['without_votes']} of those with {votes_fewer_than(run.min_votes)}"
             + (f", {counts['without_prediction']} without a prediction" if has_model else "")
         )
     values = {"model": model, "crowd": crowd, "crowd_posterior": crowd_posterior}

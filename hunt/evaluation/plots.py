@@ -20,8 +20,12 @@ from hunt.evaluation.selectors import evaluation_runs_comparable, metric_history
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-# (left, bottom, width, height) of the ROC axes as figure fractions; the page's marker uses the same.
-ROC_AXES = (0.13, 0.11, 0.82, 0.80)
+# (left, bottom, width, height) of the ROC and threshold axes as figure fractions: the page puts the live threshold
+# markers (ROC) and line (rates) over the images at the same places. Legends sit below the axes, never on a line.
+ROC_AXES = (0.13, 0.30, 0.82, 0.62)
+THRESHOLD_AXES = (0.11, 0.36, 0.85, 0.56)
+# The log-FPR ROC starts here (a finite left edge for FPR = 0): the region FPR < 5 % spans most of its width.
+LOG_FPR_MIN = 1e-3
 COLOURS = {
     "model": "#d1495b",
     "crowd": "#00798c",
@@ -62,10 +66,23 @@ def _label(run: EvaluationRun, name: str) -> str:
     return f"model v{run.model_version_id}" if name == "model" else "crowd (vote fraction)"
 
 
-def roc_figure(run: EvaluationRun) -> Figure:
-    figure = _figure(6.4, 6.0)
+def _legend_below(ax: Any, *, extra: list[Any] | None = None) -> None:
+    """The legend under the axes (their x label included), where it cannot cover a curve."""
+    handles, labels = ax.get_legend_handles_labels()
+    for other in extra or []:
+        more_handles, more_labels = other.get_legend_handles_labels()
+        handles, labels = handles + more_handles, labels + more_labels
+    ax.legend(
+        handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.14), fontsize=8, ncol=1,
+        frameon=False,
+    )  # fmt: skip
+
+
+def roc_figure(run: EvaluationRun, *, log_fpr: bool = False) -> Figure:
+    figure = _figure(6.4, 7.2)
     ax = figure.add_axes(ROC_AXES)
-    ax.plot([0, 1], [0, 1], ls=":", color=COLOURS["ideal"], lw=1, label="chance")
+    chance = np.logspace(np.log10(LOG_FPR_MIN), 0, 50) if log_fpr else np.array([0.0, 1.0])
+    ax.plot(chance, chance, ls=":", color=COLOURS["ideal"], lw=1, label="chance")
     for other in evaluation_runs_comparable(run, limit=5):
         roc = (other.results.get("model") or {}).get("roc")
         if roc:
@@ -91,25 +108,40 @@ def roc_figure(run: EvaluationRun) -> Figure:
         ci = result.get("auc_ci") or [None, None]
         ci_text = "" if None in ci else f" [{ci[0]:.3f}, {ci[1]:.3f}]"
         ax.plot(
-            roc["fpr"], roc["tpr"], color=COLOURS[name], lw=2, clip_on=False, zorder=3,
+            roc["fpr"], roc["tpr"], color=COLOURS[name], lw=2, clip_on=log_fpr, zorder=3,
             label=f"{_label(run, name)}: AUC {result['auc']:.3f}{ci_text}",
         )  # fmt: skip
         if result.get("fpr") is not None and result.get("tpr") is not None:
             ax.plot(result["fpr"], result["tpr"], "o", color=COLOURS[name], ms=7, mec="black")
-    ax.set_xlim(0, 1)
+    if log_fpr:
+        ax.set_xscale("log")
+        ax.set_xlim(LOG_FPR_MIN, 1)
+        ax.axvline(0.05, color="black", lw=1, ls="--", alpha=0.5, label="FPR = 5 %")
+        ax.set_xlabel(
+            f"False positive rate FP / (FP + TN), log scale (FPR = 0 drawn at {LOG_FPR_MIN:g})"
+        )
+    else:
+        ax.set_xlim(0, 1)
+        ax.set_xlabel("False positive rate FP / (FP + TN)")
     ax.set_ylim(0, 1)
-    ax.set_xlabel("False positive rate FP / (FP + TN)")
     ax.set_ylabel("True positive rate TP / (TP + FN)")
     sizes = _sizes(run.results["model" if run.results.get("model") else "crowd"])
-    ax.set_title(f"ROC vs {run.catalogue_name} ({run.class_filter_label})\n{sizes}", fontsize=10)
+    scale = ", log FPR" if log_fpr else ""
+    ax.set_title(
+        f"ROC vs {run.catalogue_name} ({run.class_filter_label}{scale})\n{sizes}", fontsize=10
+    )
     ax.grid(alpha=0.3)
-    ax.legend(loc="lower right", fontsize=8)
+    _legend_below(ax)
     return figure
 
 
+def roc_log_figure(run: EvaluationRun) -> Figure:
+    return roc_figure(run, log_fpr=True)
+
+
 def threshold_figure(run: EvaluationRun) -> Figure:
-    figure = _figure()
-    ax = figure.add_subplot()
+    figure = _figure(6.4, 6.4)
+    ax = figure.add_axes(THRESHOLD_AXES)
     for name, result in _scorers(run):
         grid = result["grid"]
         t = np.asarray(grid["threshold"])
@@ -123,7 +155,9 @@ def threshold_figure(run: EvaluationRun) -> Figure:
         ax.plot(t, tpr, color=colour, lw=2, label=f"{_label(run, name)}: TPR")
         ax.plot(t, fpr, color=colour, lw=2, ls="--", label=f"{_label(run, name)}: FPR")
         ax.plot(t, precision, color=colour, lw=1, ls=":", label=f"{_label(run, name)}: purity")
-    ax.axvline(run.threshold, color="black", lw=1, alpha=0.6)
+    ax.axvline(
+        run.threshold, color="black", lw=1, alpha=0.6, label=f"run's threshold {run.threshold:g}"
+    )
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1.02)
     ax.set_xlabel("Threshold on the score (model probability or vote fraction)")
@@ -131,7 +165,7 @@ def threshold_figure(run: EvaluationRun) -> Figure:
     first = _scorers(run)[0][1]
     ax.set_title(f"TPR, FPR and purity vs threshold ({_sizes(first)})", fontsize=10)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, loc="center right")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), fontsize=7, ncol=2, frameon=False)
     return figure
 
 
@@ -281,8 +315,8 @@ def history_figure(run: EvaluationRun) -> Figure:
 
 
 def training_figure(run: EvaluationRun) -> Figure:
-    figure = _figure()
-    ax = figure.add_subplot()
+    figure = _figure(6.4, 5.6)
+    ax = figure.add_axes((0.12, 0.30, 0.76, 0.62))
     curve = run.model_version.curve if run.model_version is not None else []
     if curve:
         epochs = [point.get("epoch", i + 1) for i, point in enumerate(curve)]
@@ -302,8 +336,7 @@ def training_figure(run: EvaluationRun) -> Figure:
         )
         right.set_ylim(0, 1.02)
         right.set_ylabel("Validation AUC")
-        right.legend(fontsize=8, loc="center right")
-        ax.legend(fontsize=8, loc="upper right")
+        _legend_below(ax, extra=[right])
         ax.set_title(
             f"Training curve of model v{run.model_version_id} ({len(curve)} epochs)", fontsize=10
         )
@@ -316,6 +349,7 @@ def training_figure(run: EvaluationRun) -> Figure:
 
 PLOTS: dict[str, tuple[str, Callable[[EvaluationRun], Figure]]] = {
     "roc": ("ROC curves", roc_figure),
+    "roc_log": ("ROC curves, log false positive rate (the FPR < 5 % region)", roc_log_figure),
     "threshold": ("TPR / FPR / purity vs threshold", threshold_figure),
     "reliability": ("Reliability diagram", reliability_figure),
     "confusion": ("Confusion matrices", confusion_figure),

@@ -14,7 +14,7 @@ from hunt.evaluation.downloads import DOWNLOADS, download_render
 from hunt.evaluation.downloads import FORMATS as DATA_FORMATS
 from hunt.evaluation.models import EvaluationRun
 from hunt.evaluation.plots import FORMATS as PLOT_FORMATS
-from hunt.evaluation.plots import PLOTS, ROC_AXES, plot_render
+from hunt.evaluation.plots import LOG_FPR_MIN, PLOTS, ROC_AXES, THRESHOLD_AXES, plot_render
 from hunt.evaluation.selectors import (
     catalogue_default,
     evaluation_run_latest,
@@ -28,7 +28,10 @@ from hunt.subjects.labels import NEGATIVE_CLASSES
 
 def _slider_data(run: EvaluationRun) -> dict[str, Any]:
     """What the threshold slider needs, per scorer: the grid counts and the class totals."""
-    data: dict[str, Any] = {"axes": ROC_AXES, "threshold": run.threshold, "scorers": {}}
+    data: dict[str, Any] = {
+        "axes": ROC_AXES, "threshold_axes": THRESHOLD_AXES, "log_fpr_min": LOG_FPR_MIN,
+        "threshold": run.threshold, "scorers": {},
+    }  # fmt: skip
     for name in SCORERS:
         result = run.results.get(name)
         if result:

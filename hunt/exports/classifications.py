@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.db.models import Case, CharField, F, OuterRef, QuerySet, Subquery, Value, When
 
 from hunt.classify.models import Classification, SubjectStatus
 from hunt.core.spreadsheet import spreadsheet_safe_sql
@@ -41,12 +41,20 @@ PANOPTES_HEADER = (
     "subject_data", "subject_ids",
 )  # fmt: skip
 
+# The account name only where the volunteer was signed in when classifying (Zooniverse's rule): a volunteer
+# who classified anonymously and signed up later keeps those rows as not-logged-in-<volunteer id>.
+_USER = Case(
+    When(logged_in_at_classification=True, then=F("volunteer__user__username")),
+    default=Value(None),
+    output_field=CharField(),
+)
+
 _FLAT_INNER = {
     "c_id": F("pk"), "c_created": F("created_at"), "c_workflow_id": F("workflow_id"),
     "c_workflow": F("workflow__slug"), "c_version": F("workflow_version"), "c_subject": F("subject_id"),
     "c_set": F("subject__subject_set__slug"), "c_external": F("subject__external_id"),
     "c_ra": F("subject__ra"), "c_dec": F("subject__dec"), "c_volunteer": F("volunteer_id"),
-    "c_user": F("volunteer__user__username"), "c_ip": F("ip_hash"), "c_answer": F("answer"),
+    "c_user": _USER, "c_ip": F("ip_hash"), "c_answer": F("answer"),
     "c_redshift": F("redshift"), "c_gold": F("was_gold"), "c_feedback": F("feedback_shown"),
     "c_time": F("time_spent_ms"), "c_agent": F("user_agent"),
 }  # fmt: skip
@@ -57,7 +65,7 @@ def _panoptes_inner() -> dict[str, Any]:
         workflow_id=OuterRef("workflow_id"), subject_id=OuterRef("subject_id")
     )
     return {
-        "c_id": F("pk"), "c_user": F("volunteer__user__username"), "c_volunteer": F("volunteer_id"),
+        "c_id": F("pk"), "c_user": _USER, "c_volunteer": F("volunteer_id"),
         "c_ip": F("ip_hash"), "c_workflow_id": F("workflow_id"), "c_workflow_name": F("workflow__name"),
         "c_version": F("workflow_version"), "c_created": F("created_at"), "c_gold": F("was_gold"),
         "c_agent": F("user_agent"), "c_time": F("time_spent_ms"), "c_feedback": F("feedback_shown"),

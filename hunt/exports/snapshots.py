@@ -10,7 +10,7 @@ from typing import Any
 
 from hunt.exports.classifications import iso
 from hunt.exports.selectors import models_trained_on
-from hunt.exports.subjects import Field
+from hunt.exports.subjects import DEC_UCD, RA_UCD, Field
 from hunt.learning.models import LabelSnapshot, LabelSnapshotRow
 
 SHA256_RECIPE = (
@@ -21,8 +21,8 @@ SNAPSHOT_FIELDS: tuple[Field, ...] = (
     Field("subject_id", "i8", description="Cluster Hunt subject id"),
     Field("external_id", "str", description="Identifier in the source data"),
     Field("subject_set", "str", description="Subject set (slug)"),
-    Field("ra", "f8", "deg", "Right ascension (ICRS)"),
-    Field("dec", "f8", "deg", "Declination (ICRS)"),
+    Field("ra", "f8", "deg", "Right ascension (ICRS)", RA_UCD),
+    Field("dec", "f8", "deg", "Declination (ICRS)", DEC_UCD),
     Field("label", "str", description="Training class (one of the five Hunt classes)"),
     Field("source", "str", description="expert or crowd"),
     Field(

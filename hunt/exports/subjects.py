@@ -31,6 +31,14 @@ class Field:
     dtype: str
     unit: str = ""
     description: str = ""
+    # IVOA Unified Content Descriptor (VOTable FIELD ucd; ECSV keeps it in the column meta): TOPCAT and Aladin
+    # find the position columns by it.
+    ucd: str = ""
+
+
+# The main position of each row, as the IVOA UCD1+ vocabulary names it.
+RA_UCD = "pos.eq.ra;meta.main"
+DEC_UCD = "pos.eq.dec;meta.main"
 
 
 ANSWER_COLUMNS = ("cluster", "galaxy", "point", "other")
@@ -39,8 +47,8 @@ FIELDS: tuple[Field, ...] = (
     Field("subject_id", "i8", description="Cluster Hunt subject id"),
     Field("external_id", "str", description="Identifier in the source data"),
     Field("subject_set", "str", description="Subject set (slug)"),
-    Field("ra", "f8", "deg", "Right ascension (ICRS)"),
-    Field("dec", "f8", "deg", "Declination (ICRS)"),
+    Field("ra", "f8", "deg", "Right ascension (ICRS)", RA_UCD),
+    Field("dec", "f8", "deg", "Declination (ICRS)", DEC_UCD),
     Field("split", "str", description="Sky split: train, validation, test (locked) or guard"),
     Field(
         "is_gold", "bool", description="Gold-standard subject (an expert label in the gold role)"

@@ -1,8 +1,9 @@
 """Typed tables (ECSV, FITS, VOTable, Parquet) written by astropy from rows and their column fields.
 
 Units and descriptions travel with the columns; `meta` (origin, workflow, filters, model version...)
-becomes the ECSV header, FITS header cards (upper-case keys), VOTable INFO elements of the RESOURCE and
-Parquet schema metadata. Missing numbers are NaN; astropy may read NaN and empty text back as masked.
+becomes the ECSV header, FITS header cards (upper-case keys), VOTable INFO elements of the RESOURCE and the
+TABLE (and the TABLE's description, which astropy's Table.read shows as `meta`) and Parquet schema metadata.
+Position columns carry their IVOA UCDs (pos.eq.ra / pos.eq.dec; meta.main). Missing numbers are NaN; astropy may read NaN and empty text back as masked.
 """
 
 from __future__ import annotations
@@ -43,9 +44,12 @@ def table_build(
     table = Table(meta=dict(meta))
     for field, values in zip(fields, columns, strict=True):
         data = np.array(values, dtype=DTYPES[field.dtype])
-        table.add_column(
-            Column(data, name=field.name, unit=field.unit or None, description=field.description)
+        column = Column(
+            data, name=field.name, unit=field.unit or None, description=field.description
         )
+        if field.ucd:
+            column.meta["ucd"] = field.ucd
+        table.add_column(column)
     return table
 
 
@@ -72,10 +76,16 @@ def table_write(table: Table, path: Path, file_format: str) -> None:
             _ascii_only(table).write(path, format="fits", overwrite=True)
         return
     if file_format == "votable":
-        # astropy's Table.write drops `meta` for VOTable; INFO elements carry it (TOPCAT shows them).
+        # astropy's Table.write drops `meta` for VOTable; INFO elements carry it (TOPCAT shows them), on the
+        # RESOURCE and on the TABLE. astropy's Table.read shows only the TABLE's name and description, so those
+        # carry it too: the kind of export as the name, every key=value in the description.
         votable = from_table(table)
+        element = votable.resources[0].tables[0]
         for key, value in table.meta.items():
             votable.resources[0].infos.append(Info(name=key, value=str(value)))
+            element.infos.append(Info(name=key, value=str(value)))
+        element.name = f"cluster_hunt_{table.meta.get('kind', 'table')}"
+        element.description = "; ".join(f"{key}={value}" for key, value in table.meta.items())
         writeto(votable, str(path))
         return
     table.write(path, format=ASTROPY_FORMATS[file_format], overwrite=True)

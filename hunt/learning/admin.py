@@ -7,6 +7,7 @@ from hunt.classify.selectors import workflow_default
 from hunt.learning.models import LabelSnapshot, ModelVersion, Prediction, TrainingRun
 from hunt.learning.services import (
     ModelNotPromotable,
+    NoNewLabels,
     NotEnoughLabels,
     TrainingAlreadyActive,
     TrainingUnavailable,
@@ -21,7 +22,7 @@ class TrainingRunAdmin(admin.ModelAdmin):
     list_display = ("id", "status", "progress", "attempts", "snapshot", "created_at", "finished_at")
     list_filter = ("status",)
     readonly_fields = [f.name for f in TrainingRun._meta.fields]
-    actions = ("retrain", "cancel")
+    actions = ("retrain", "retrain_unchanged", "cancel")
 
     @admin.display(description="Progress")
     def progress(self, run: TrainingRun) -> str:
@@ -31,13 +32,24 @@ class TrainingRunAdmin(admin.ModelAdmin):
 
     @admin.action(description="Start a new retraining run (the selection is ignored)")
     def retrain(self, request: HttpRequest, queryset: QuerySet[TrainingRun]) -> None:
+        self._retrain(request, refuse_unchanged=True)
+
+    @admin.action(description="Retrain even if no label changed since the last run")
+    def retrain_unchanged(self, request: HttpRequest, queryset: QuerySet[TrainingRun]) -> None:
+        self._retrain(request, refuse_unchanged=False)
+
+    def _retrain(self, request: HttpRequest, *, refuse_unchanged: bool) -> None:
         workflow = workflow_default()
         if workflow is None:
             self.message_user(request, "No active workflow.", messages.ERROR)
             return
         try:
-            run = training_run_start(user=request.user, workflow=workflow)  # type: ignore[arg-type]
-        except TrainingAlreadyActive as error:
+            run = training_run_start(
+                user=request.user,  # type: ignore[arg-type]
+                workflow=workflow,
+                refuse_unchanged=refuse_unchanged,
+            )
+        except (TrainingAlreadyActive, NoNewLabels) as error:
             self.message_user(request, f"Not started: {error}.", messages.WARNING)
         except (NotEnoughLabels, TrainingUnavailable) as error:
             self.message_user(request, f"Not started: {error}.", messages.ERROR)

@@ -1,4 +1,5 @@
-"""Training runs over the API: admins start one (202, or 409 while one is active) and poll its progress."""
+"""Training runs over the API: admins start one (202; 409 while one is active, or when no label changed since the
+newest succeeded run unless `confirm_unchanged`), scientists poll its progress."""
 
 from typing import Any
 
@@ -11,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from hunt.accounts.permissions import IsAdmin, IsScientist
+from hunt.accounts.permissions import IsAdmin, IsScientist, ScientistReadsAdminWrites
 from hunt.classify.models import Workflow
 from hunt.classify.selectors import workflow_default
 from hunt.core.errors import ApiError
@@ -22,6 +23,7 @@ from hunt.learning.services import (
     SEED_LIMIT,
     InvalidTrainingParams,
     ModelNotPromotable,
+    NoNewLabels,
     NotEnoughLabels,
     TrainingAlreadyActive,
     model_promote,
@@ -32,15 +34,17 @@ from hunt.learning.services import (
 
 class TrainingRunOutput(serializers.ModelSerializer):
     percent = serializers.FloatField(read_only=True)
+    stage_text = serializers.CharField(read_only=True)
     snapshot_sha256 = serializers.CharField(source="snapshot.sha256", read_only=True)
     model_version = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
+    cancel_url = serializers.SerializerMethodField()
 
     class Meta:
         model = TrainingRun
         fields = (
-            "id", "url", "status", "trigger", "percent", "epoch", "epochs", "batch", "batches", "loss", "eta_seconds",
-            "curve", "metrics", "attempts", "error", "snapshot_sha256", "params", "model_version",
+            "id", "url", "cancel_url", "status", "trigger", "percent", "stage", "stage_text", "stage_done",
+            "stage_total", "epoch", "epochs", "batch", "batches", "loss", "eta_seconds", "curve", "metrics", "attempts", "error", "snapshot_sha256", "params", "model_version",
             "created_at", "started_at", "heartbeat_at", "finished_at",
         )  # fmt: skip
         read_only_fields = fields
@@ -55,16 +59,25 @@ class TrainingRunOutput(serializers.ModelSerializer):
     def get_url(self, run: TrainingRun) -> str:
         return reverse("api-training-run-detail", args=[run.pk])
 
+    def get_cancel_url(self, run: TrainingRun) -> str:
+        return reverse("api-training-run-cancel", args=[run.pk])
+
 
 class TrainingRunInput(serializers.Serializer):
     workflow = serializers.SlugField(required=False)
     seed = serializers.IntegerField(required=False, min_value=0, max_value=SEED_LIMIT - 1)
     epochs = serializers.IntegerField(required=False, min_value=1, max_value=200)
     min_votes = serializers.IntegerField(required=False, min_value=1, max_value=100)
+    confirm_unchanged = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Train even when no label changed since the newest succeeded run (otherwise 409).",
+    )
 
 
 class TrainingRunListCreateApi(APIView):
-    permission_classes = (IsAdmin,)
+    # Scientists watch progress on the model page (read-only); only admins start runs.
+    permission_classes = (ScientistReadsAdminWrites,)
     throttle_classes = (ScopedWriteRateThrottle,)
     throttle_scope = "ingest"
 
@@ -80,20 +93,27 @@ class TrainingRunListCreateApi(APIView):
         data.is_valid(raise_exception=True)
         values: dict[str, Any] = dict(data.validated_data)
         slug = values.pop("workflow", None)
+        confirmed = values.pop("confirm_unchanged")
         workflow = get_object_or_404(Workflow, slug=slug) if slug else workflow_default()
         if workflow is None:
             raise ApiError("no active workflow", code="no_workflow", status=400)
         user = request.user if isinstance(request.user, User) else None
         try:
-            run = training_run_start(user=user, workflow=workflow, params=values)
-        except TrainingAlreadyActive as error:
+            run = training_run_start(
+                user=user, workflow=workflow, params=values, refuse_unchanged=not confirmed
+            )
+        except (TrainingAlreadyActive, NoNewLabels) as error:
             raise ApiError(
                 str(error),
-                code="training_active",
+                code="training_active"
+                if isinstance(error, TrainingAlreadyActive)
+                else "no_new_labels",
                 status=409,
                 run=reverse("api-training-run-detail", args=[error.run.pk]),
             ) from error
-        except (NotEnoughLabels, InvalidTrainingParams) as error:
+        except NotEnoughLabels as error:
+            raise ApiError(str(error), code="not_enough_labels", status=400) from error
+        except InvalidTrainingParams as error:
             raise ApiError(str(error), code="invalid", status=400) from error
         response = Response(TrainingRunOutput(run).data, status=status.HTTP_202_ACCEPTED)
         response["Location"] = reverse("api-training-run-detail", args=[run.pk])

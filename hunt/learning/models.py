@@ -5,7 +5,7 @@ LabelSnapshot (rows + sha256) it learned from.
 """
 
 from datetime import timedelta
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 
 from django.conf import settings
 from django.core.files.storage import Storage, default_storage, storages
@@ -98,6 +98,23 @@ class TrainingRun(Job):
         COMMAND = "command", "manage.py retrain"
         SCHEDULE = "schedule", "Schedule (enough new labels)"
 
+    class Stage(models.TextChoices):
+        # The steps of a run, in order, as the model page shows them; training is most of the time, but the
+        # steps after the last epoch take a while too (predictions for every subject above all).
+        WAITING = "", "Waiting for the worker"
+        LOADING = "loading", "Loading the cutouts"
+        TRAINING = "training", "Training"
+        CALIBRATION = "calibration", "Calibrating on the validation regions"
+        PREDICTIONS = "predictions", "Predicting every subject"
+        COMPARISON = "comparison", "Comparing with the serving model"
+        DONE = "done", "Done"
+
+    # Share of the progress bar at the start of each stage (training fills most of it).
+    STAGE_START: ClassVar[dict[str, float]] = {
+        "": 0.0, "loading": 0.0, "training": 2.0, "calibration": 85.0, "predictions": 88.0,
+        "comparison": 98.0, "done": 100.0,
+    }  # fmt: skip
+
     # A constant column makes "at most one active run" a database constraint, not a race.
     kind = models.CharField(max_length=10, default="cnn", editable=False)
     snapshot = models.ForeignKey(LabelSnapshot, on_delete=models.PROTECT, related_name="runs")
@@ -118,6 +135,12 @@ class TrainingRun(Job):
     )
     metrics = models.JSONField(default=dict, blank=True)
     eta_seconds = models.FloatField(null=True, blank=True)
+    stage = models.CharField(
+        max_length=20, choices=Stage.choices, default=Stage.WAITING, blank=True
+    )
+    # Within a stage that counts (predictions): how many of how many.
+    stage_done = models.PositiveIntegerField(default=0)
+    stage_total = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ("-created_at",)
@@ -141,10 +164,25 @@ class TrainingRun(Job):
     def percent(self) -> float:
         if self.status == self.Status.SUCCEEDED:
             return 100.0  # early stopping finishes before the maximum number of epochs
-        if not self.epochs or not self.batches:
-            return 0.0
-        done = max(self.epoch - 1, 0) * self.batches + self.batch
-        return min(100.0, 100.0 * done / (self.epochs * self.batches))
+        start = self.STAGE_START.get(self.stage, 0.0)
+        if self.stage == self.Stage.TRAINING:
+            if not self.epochs or not self.batches:
+                return start
+            done = max(self.epoch - 1, 0) * self.batches + self.batch
+            share = min(1.0, done / (self.epochs * self.batches))
+            return start + share * (self.STAGE_START["calibration"] - start)
+        if self.stage == self.Stage.PREDICTIONS and self.stage_total:
+            share = min(1.0, self.stage_done / self.stage_total)
+            return start + share * (self.STAGE_START["comparison"] - start)
+        return start
+
+    @property
+    def stage_text(self) -> str:
+        """The stage in words, with its count where it has one ("Predicting every subject: 2000 of 8000")."""
+        text = str(self.Stage(self.stage).label)
+        if self.stage == self.Stage.PREDICTIONS and self.stage_total:
+            text = f"{text}: {self.stage_done} of {self.stage_total}"
+        return text
 
 
 class _ModelStorage(LazyObject):

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.db.models import F
 
 from hunt.classify.models import SubjectStatus
 from hunt.core.jobs import (
@@ -82,8 +83,10 @@ def training_run_execute(
             torch.set_num_threads(settings.TORCH_NUM_THREADS)
             version, selection = _train_and_register(run, attempt, on_progress)
             attempt.check()
+            attempt.beat(stage=TrainingRun.Stage.COMPARISON, eta_seconds=None)
             promote, note = _champion_challenger(version, selection)
             attempt.check()
+            attempt.beat(stage=TrainingRun.Stage.DONE)
             if not training_run_succeed(run=run, version=version, promote=promote, note=note):
                 raise JobLost(f"training run #{run.pk} is no longer this worker's")
         # Robust: the run has succeeded; a follower's failure (say, queueing its evaluation) must not undo that.
@@ -150,6 +153,7 @@ def _progress_writer(
             return
         last[0] = now
         fields: dict[str, Any] = {
+            "stage": TrainingRun.Stage.TRAINING,
             "epoch": progress.epoch,
             "epochs": progress.max_epochs,
             "batch": progress.batch,
@@ -167,6 +171,9 @@ def _progress_writer(
             }
             run.curve = [*run.curve, point]
             fields["curve"] = run.curve
+            if progress.epoch == progress.max_epochs:
+                # The last epoch is done: what follows is calibration, not "a few seconds left" of training.
+                fields.update(stage=TrainingRun.Stage.CALIBRATION, eta_seconds=None)
         # Guarded on this attempt: a cancelled or superseded attempt's progress is not written, and it stops.
         attempt.beat(**fields)
 
@@ -207,6 +214,7 @@ def _train_and_register(
         learning_rate=float(params["learning_rate"]), patience=int(params["patience"]),
         num_threads=settings.TORCH_NUM_THREADS,
     )  # fmt: skip
+    attempt.beat(stage=TrainingRun.Stage.LOADING)
     images = subject_images(ids)
     result = train(
         images, labels, weights=weights, config=config,
@@ -216,6 +224,11 @@ def _train_and_register(
         validation=validation if has_validation else None,
     )  # fmt: skip
     model = result.model
+    # Early stopping ends before the last epoch: the page shows the epochs that ran, then the next stage.
+    attempt.beat(
+        stage=TrainingRun.Stage.CALIBRATION, epoch=len(result.curve), batch=F("batches"),
+        eta_seconds=None,
+    )  # fmt: skip
     selection_metrics: dict[str, Any] = {}
     selection: Selection | None = None
     if has_validation:
@@ -281,6 +294,7 @@ def _predictions_write(
     )
     set_of = dict(Subject.objects.filter(pk__in=subject_ids).values_list("pk", "subject_set_id"))
     domains = version.selection_metrics.get("domain_calibration") or {}
+    attempt.beat(stage=TrainingRun.Stage.PREDICTIONS, stage_done=0, stage_total=len(subject_ids))
     for start in range(0, len(subject_ids), 2000):
         chunk = subject_ids[start : start + 2000]
         output = predict(model, subject_images(chunk), mc_samples=mc_samples, seed=version.seed)
@@ -308,7 +322,7 @@ def _predictions_write(
             ],
             batch_size=2000,
         )
-        attempt.beat()
+        attempt.beat(stage_done=start + len(chunk))
         attempt.check()
     return len(subject_ids)
 

@@ -3,6 +3,7 @@
 from django.db.models import QuerySet
 
 from hunt.learning.models import ModelVersion, TrainingRun
+from hunt.learning.services import model_promotable
 
 
 def training_runs_recent(*, limit: int = 20) -> QuerySet[TrainingRun]:
@@ -15,3 +16,21 @@ def model_versions() -> QuerySet[ModelVersion]:
 
 def champion() -> ModelVersion | None:
     return ModelVersion.objects.filter(is_champion=True).first()
+
+
+def model_version_action(version: ModelVersion, serving: ModelVersion | None) -> str | None:
+    """What the model page offers for `version`: "promote" (newer than the serving model, or none serves),
+    "roll back" (older), or None (it serves, or it may not serve: see services.model_promotable)."""
+    if version.is_champion or model_promotable(version) is not None:
+        return None
+    if serving is None or version.created_at > serving.created_at:
+        return "promote"
+    return "roll back"
+
+
+def training_stages() -> list[tuple[str, str]]:
+    """The stages a run goes through, in order, as the model page lists them (TrainingRun.Stage)."""
+    skip = (TrainingRun.Stage.WAITING, TrainingRun.Stage.DONE)
+    return [
+        (str(value), str(label)) for value, label in TrainingRun.Stage.choices if value not in skip
+    ]

@@ -90,6 +90,22 @@ class NotEnoughLabels(Exception):
     pass
 
 
+class NoNewLabels(Exception):
+    """The labels are the ones the newest succeeded run learnt from: asked to confirm before retraining."""
+
+    def __init__(self, run: TrainingRun, *, same_params: bool) -> None:
+        outcome = (
+            "the same parameters would train an identical model"
+            if same_params
+            else "only the parameters differ"
+        )
+        super().__init__(
+            f"no labels changed since run #{run.pk} (snapshot {run.snapshot.sha256[:12]}): {outcome}; "
+            f"confirm to retrain anyway"
+        )
+        self.run = run
+
+
 class ModelNotPromotable(Exception):
     """Only a complete version of a succeeded run may serve: the message says what is missing."""
 
@@ -111,8 +127,14 @@ def training_run_start(
     params: dict[str, Any] | None = None,
     queue: bool = True,
     trigger: str = TrainingRun.Trigger.ADMIN,
+    refuse_unchanged: bool = False,
 ) -> TrainingRun:
-    """Freeze the labels and queue a run; raises TrainingAlreadyActive while another run is active."""
+    """Freeze the labels and queue a run; raises TrainingAlreadyActive while another run is active.
+
+    With `refuse_unchanged` (the page, the API and the admin unless confirmed), labels identical to those of
+    the newest succeeded run (same snapshot hash) raise `NoNewLabels` and nothing is made: retraining on them
+    costs minutes and, with the same parameters, gives the same model.
+    """
     training_runs_sweep()
     merged = {**DEFAULT_PARAMS, **(params or {})}
     _check_params(merged)
@@ -131,6 +153,8 @@ def training_run_start(
                     f"only {train_rows} labelled training subjects (at least 10 needed); "
                     f"classify more or lower min_votes"
                 )
+            if refuse_unchanged:
+                _refuse_unchanged(snapshot.sha256, merged)
             run = TrainingRun.objects.create(
                 snapshot=snapshot, params=merged, requested_by=user, trigger=trigger
             )
@@ -143,6 +167,17 @@ def training_run_start(
     if queue:
         _enqueue(run)
     return run
+
+
+def _refuse_unchanged(sha256: str, params: dict[str, Any]) -> None:
+    last = (
+        TrainingRun.objects.filter(status=TrainingRun.Status.SUCCEEDED)
+        .select_related("snapshot")
+        .first()
+    )
+    if last is not None and last.snapshot.sha256 == sha256:
+        # Raised inside the transaction: the snapshot just frozen is rolled back with it.
+        raise NoNewLabels(last, same_params=last.params == params)
 
 
 def labels_since_last_run(*, workflow: Workflow) -> int:
@@ -176,9 +211,9 @@ def training_run_start_if_due(
     try:
         run = training_run_start(
             user=None, workflow=workflow, params=params, queue=queue,
-            trigger=TrainingRun.Trigger.SCHEDULE,
+            trigger=TrainingRun.Trigger.SCHEDULE, refuse_unchanged=True,
         )  # fmt: skip
-    except (TrainingAlreadyActive, NotEnoughLabels) as error:
+    except (TrainingAlreadyActive, NotEnoughLabels, NoNewLabels) as error:
         logger.info("scheduled retraining skipped: %s", error)
         return None
     logger.info("scheduled retraining: run #%s after %s new labels", run.pk, new)
@@ -200,7 +235,7 @@ def training_run_cancel(*, run: TrainingRun) -> TrainingRun:
 # What a new attempt starts from: a redelivered run shows its own progress and curve, never a mix.
 ATTEMPT_RESET: dict[str, Any] = {
     "epoch": 0, "epochs": 0, "batch": 0, "batches": 0, "loss": None, "eta_seconds": None, "curve": [],
-    "metrics": {}, "finished_at": None,
+    "metrics": {}, "finished_at": None, "stage": TrainingRun.Stage.WAITING, "stage_done": 0, "stage_total": 0,
 }  # fmt: skip
 
 
@@ -291,7 +326,10 @@ def model_promote(*, version: ModelVersion, note: str = "") -> ModelVersion:
     problem = model_promotable(version)
     if problem is not None:
         raise ModelNotPromotable(problem)
-    ModelVersion.objects.filter(is_champion=True).exclude(pk=version.pk).update(is_champion=False)
+    # The model it replaces says so: its old note ("first model", a validation AUC) no longer describes it.
+    ModelVersion.objects.filter(is_champion=True).exclude(pk=version.pk).update(
+        is_champion=False, promotion_note=f"served until v{version.pk} replaced it"
+    )
     version.is_champion = True
     version.promoted_at = timezone.now()
     version.promotion_note = note

@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.db import models
 from django.db.models import QuerySet
+from django.forms import Textarea
 from django.http import HttpRequest
 from django.utils.html import format_html
 
@@ -25,13 +27,18 @@ class SubjectSetAdmin(admin.ModelAdmin):
 class CutoutInline(admin.TabularInline):
     model = Cutout
     extra = 0
-    readonly_fields = ("band", "width", "height", "pixel_scale_arcsec", "data_file", "preview")
+    # The rendering's files and numbers, read-only; the viewer metadata (a long JSON) and the denoised file are
+    # left out: as editable columns they made the Subject page 2,075 px wide at 1,366.
+    fields = ("band", "width", "height", "pixel_scale_arcsec", "data_file", "preview")
+    readonly_fields = fields
     can_delete = False
 
 
 class ExpertLabelInline(admin.TabularInline):
     model = ExpertLabel
     extra = 0
+    fields = ("source", "label", "redshift", "catalogue_id", "role", "notes")
+    formfield_overrides = {models.TextField: {"widget": Textarea(attrs={"rows": 2, "cols": 24})}}
 
 
 @admin.register(Subject)

@@ -63,6 +63,10 @@ class Subject(models.Model):
         "reporting) or guard (next to a test region: used by nothing).",
     )
     thumbnail = models.FileField(upload_to="cutouts/", max_length=300, blank=True)
+    # Repeat observations of one source (friends-of-friends within ml.splits.REPEAT_RADIUS_ARCSEC, as the splits
+    # group them): the lowest subject id of the group, set at ingestion; null for a subject with no repeat. A
+    # volunteer who classified one member is never served another (hunt.classify.selectors).
+    repeat_group = models.BigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -72,7 +76,14 @@ class Subject(models.Model):
                 fields=("subject_set", "external_id"), name="subject_unique_external_id_per_set"
             ),
         ]
-        indexes = [models.Index(fields=("priority",), name="subject_priority_idx")]
+        indexes = [
+            models.Index(fields=("priority",), name="subject_priority_idx"),
+            models.Index(
+                fields=("repeat_group",),
+                condition=models.Q(repeat_group__isnull=False),
+                name="subject_repeat_group_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.subject_set.slug}/{self.external_id}"

@@ -277,8 +277,74 @@ def subject_splits(
     )
 
 
+# The same file ingested twice: the same external id within this distance (a re-render of one image moves
+# nothing; a different observation of the source has its own id and is a repeat, grouped, not a duplicate).
+DUPLICATE_RADIUS_ARCSEC = 1.0
+
+
+def _duplicates_refuse(plan: IngestPlan, rows: Sequence[_Row]) -> None:
+    """Refuse rows already ingested into another set (same external id, same place): a volunteer would be
+    shown the same image twice. The message names the stored subjects and their sets."""
+    others: dict[str, list[tuple[int, float | None, float | None, str]]] = {}
+    for pk, external_id, ra, dec, set_name in (
+        Subject.objects.filter(external_id__in=[row.external_id for row in rows])
+        .exclude(subject_set=plan.subject_set)
+        .values_list("pk", "external_id", "ra", "dec", "subject_set__name")
+        .order_by("pk")
+    ):
+        others.setdefault(external_id, []).append((pk, ra, dec, set_name))
+    found: list[str] = []
+    for row in rows:
+        for pk, ra, dec, set_name in others.get(row.external_id, []):
+            if None in (ra, dec, row.ra, row.dec):
+                same = ra is None and dec is None and row.ra is None and row.dec is None
+                where = "no position"
+            else:
+                distance = splits.separation_arcsec(
+                    cast(float, row.ra), cast(float, row.dec), cast(float, ra), cast(float, dec)
+                )
+                same = distance <= DUPLICATE_RADIUS_ARCSEC
+                where = f'{distance:.1f}" apart'
+            if same:
+                found.append(f"{row.external_id!r} is subject #{pk} in set {set_name!r} ({where})")
+                break
+    if found:
+        shown = "; ".join(found[:5]) + (f"; and {len(found) - 5} more" if len(found) > 5 else "")
+        raise IngestError(
+            f"{len(found)} of these candidates are already ingested in another set, with the same external id "
+            f"and sky position: {shown}. Nothing was ingested: ingest new files only (a repeat observation "
+            f"needs its own id), or add them to that set."
+        )
+
+
+def subject_repeat_groups_update() -> int:
+    """Give every subject its repeat group (Subject.repeat_group, from ml.splits.repeat_group_ids); returns
+    how many changed. Run in an ingestion's transaction, after its rows are inserted, so a new observation
+    that joins (or bridges) stored groups relabels them too."""
+    stored = list(
+        Subject.objects.filter(ra__isnull=False, dec__isnull=False)
+        .order_by("pk")
+        .values_list("pk", "ra", "dec", "repeat_group")
+    )
+    if not stored:
+        return 0
+    labels = splits.repeat_group_ids(
+        [pk for pk, *_ in stored],
+        [cast(float, ra) for _, ra, _, _ in stored],
+        [cast(float, dec) for _, _, dec, _ in stored],
+    )
+    changed = [
+        Subject(pk=pk, repeat_group=label)
+        for (pk, _, _, current), label in zip(stored, labels, strict=True)
+        if current != label
+    ]
+    Subject.objects.bulk_update(changed, ["repeat_group"], batch_size=2000)
+    return len(changed)
+
+
 @transaction.atomic
 def _rows_insert(plan: IngestPlan, rows: Sequence[_Row]) -> int:
+    _duplicates_refuse(plan, rows)
     split_of = subject_splits(
         plan.subject_set, [(row.external_id, row.ra, row.dec) for row in rows]
     )
@@ -330,6 +396,7 @@ def _rows_insert(plan: IngestPlan, rows: Sequence[_Row]) -> int:
             )
     Cutout.objects.bulk_create(cutouts, batch_size=2000)
     ExpertLabel.objects.bulk_create(labels, batch_size=2000)
+    subject_repeat_groups_update()
     return len(subjects)
 
 

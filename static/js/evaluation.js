@@ -28,14 +28,30 @@
           const cells = { tpr: fmt(tpr), fpr: fmt(fpr), purity: fmt(purity), tp, fp, tn, fn };
           for (const [key, value] of Object.entries(cells)) row.querySelector(`[data-live="${key}"]`).textContent = value;
         }
-        const marker = root.querySelector(`.roc-marker[data-scorer="${name}"]`);
-        if (marker && tpr != null && fpr != null) {
-          marker.style.left = `${100 * (left + width * fpr)}%`;
+        root.querySelectorAll(`.roc-marker[data-scorer="${name}"]`).forEach((marker) => {
+          const log = marker.dataset.scale === "log";
+          // On the log-FPR chart FPR = 0 has no place: the marker is hidden there.
+          if (tpr == null || fpr == null || (log && fpr <= 0)) {
+            marker.hidden = true;
+            return;
+          }
+          const x = log ? Math.max(0, (Math.log10(fpr) - Math.log10(data.log_fpr_min)) / -Math.log10(data.log_fpr_min)) : fpr;
+          marker.style.left = `${100 * (left + width * x)}%`;
           marker.style.top = `${100 * (1 - (bottom + height * tpr))}%`;
           marker.dataset.fpr = fpr;
           marker.dataset.tpr = tpr;
           marker.hidden = false;
-        }
+        });
+      }
+      // The rates chart's vertical line follows the slider (the image's own line marks the run's threshold).
+      const line = document.getElementById("threshold-line");
+      if (line && data.threshold_axes) {
+        const [tLeft, tBottom, tWidth, tHeight] = data.threshold_axes;
+        line.style.left = `${100 * (tLeft + tWidth * threshold)}%`;
+        line.style.top = `${100 * (1 - tBottom - tHeight)}%`;
+        line.style.height = `${100 * tHeight}%`;
+        line.dataset.threshold = threshold;
+        line.hidden = false;
       }
     };
     slider.addEventListener("input", update);

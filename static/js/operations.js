@@ -6,6 +6,29 @@
   if (!button || !out) return;
 
   const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+  const table = document.getElementById("worker-pings");
+
+  // The "Recent pings" table follows the ping: a new row when it is sent, its cells as the worker answers.
+  const showRow = (ping) => {
+    if (!table) return;
+    let row = table.querySelector(`tr[data-ping-id="${ping.id}"]`);
+    if (!row) {
+      row = document.createElement("tr");
+      row.dataset.pingId = ping.id;
+      for (let i = 0; i < 5; i += 1) row.append(document.createElement("td"));
+      const empty = table.querySelector("tbody td[colspan]");
+      if (empty) empty.parentElement.remove();
+      table.tBodies[0].prepend(row);
+    }
+    const cells = [
+      String(ping.id),
+      ping.status_display,
+      `${ping.web_hostname} pid ${ping.web_pid}`,
+      ping.worker_pid ? `${ping.worker_hostname} pid ${ping.worker_pid}` : "–",
+      ping.round_trip_ms == null ? "–" : `${Math.round(ping.round_trip_ms)} ms`,
+    ];
+    cells.forEach((value, i) => { row.cells[i].textContent = value; });
+  };
 
   button.addEventListener("click", async () => {
     button.disabled = true;
@@ -18,9 +41,11 @@
       });
       const ping = await created.json();
       if (!created.ok) throw new Error(ping.detail || `HTTP ${created.status}`);
+      showRow(ping);
       for (let attempt = 0; attempt < 120; attempt += 1) {
         const response = await fetch(`${button.dataset.url}${ping.id}/`, { credentials: "same-origin" });
         const state = await response.json();
+        if (response.ok) showRow(state);
         if (state.status === "failed") {
           out.textContent = `The ping failed: ${state.error}`;
           return;

@@ -111,3 +111,30 @@ def test_the_subject_on_screen_can_be_skipped_to_preload_the_next(
     assert preload.subject_id != current.subject_id
     # Reading changes nothing: without the exclusion the same subject comes back.
     assert subject_next_for_volunteer(workflow=workflow, volunteer=volunteer) == current
+
+
+def test_a_repeat_observation_of_a_classified_source_is_never_offered(
+    make_workflow: Callable[..., Workflow], anonymous: Callable[[], Any]
+) -> None:
+    # Issue 18: 51 of 69 Abell 907 subjects lie within 10" of a subject from another observation; volunteers saw
+    # them as repeats. Ingestion groups them (Subject.repeat_group); the walk skips a classified source's group.
+    from hunt.subjects.models import Subject
+    from hunt.subjects.services import subject_repeat_groups_update
+
+    workflow = make_workflow(8)
+    subjects = list(Subject.objects.order_by("pk"))
+    # Subjects 1 and 5 observe the first one's source again (within 10"); the rest are alone.
+    for repeat in (subjects[1], subjects[5]):
+        assert subjects[0].ra is not None
+        repeat.ra, repeat.dec = subjects[0].ra + 4 / 3600, subjects[0].dec
+        repeat.save(update_fields=["ra", "dec"])
+    subject_repeat_groups_update()
+    group = {subjects[0].pk, subjects[1].pk, subjects[5].pk}
+    volunteer = anonymous()
+    seen = []
+    while (status := _classify_next(workflow, volunteer)) is not None:
+        seen.append(status.subject_id)
+    assert len(seen) == 6  # one of the group's three, and the five others
+    assert len(group & set(seen)) == 1
+    # Another volunteer starts afresh: the group is skipped per volunteer, not removed.
+    assert subject_next_for_volunteer(workflow=workflow, volunteer=anonymous()) is not None

@@ -49,7 +49,7 @@ def test_a_scientist_moves_the_threshold_and_downloads_the_roc_data(
     # At the stored threshold 0.5: clusters 0.9 and 0.55 called, g1 (0.6) a false positive.
     expect(model_row.locator('[data-live="tpr"]')).to_have_text("0.667")
     expect(model_row.locator('[data-live="fpr"]')).to_have_text("0.333")
-    marker = page.locator('.roc-marker[data-scorer="model"]')
+    marker = page.locator('#plot-roc .roc-marker[data-scorer="model"]')
 
     def marker_top() -> float:
         # Percent from the top of the ROC image: the page may scroll, the chart's geometry does not.
@@ -57,8 +57,17 @@ def test_a_scientist_moves_the_threshold_and_downloads_the_roc_data(
 
     before = marker_top()
 
+    line = page.locator("#threshold-line")
+
+    def line_left() -> float:
+        return float(line.evaluate("l => parseFloat(l.style.left)"))
+
+    expect(line).to_be_visible()
+    at_half = line_left()
     slider = page.locator("#threshold-slider")
-    slider.fill("0.3")  # range inputs take fill(); it fires the input event
+    slider.fill("0.3")
+    # Issue 18: the rates plot's threshold line follows the slider.
+    assert line_left() < at_half  # range inputs take fill(); it fires the input event
     expect(page.locator("#threshold-value")).to_have_text("0.300")
     expect(model_row.locator('[data-live="tpr"]')).to_have_text("1.000")
     expect(model_row.locator('[data-live="fpr"]')).to_have_text("0.333")
@@ -68,6 +77,12 @@ def test_a_scientist_moves_the_threshold_and_downloads_the_roc_data(
     expect(model_row.locator('[data-live="purity"]')).to_have_text("\u2013")  # en dash: no value
     assert marker_top() > before  # lower TPR: the marker moved down the ROC plot
     expect(marker).to_be_visible()
+    # On the log-FPR chart the same point sits further right than on the linear one (FPR 1/3 > 10^-1.5).
+    log_marker = page.locator('#plot-roc_log .roc-marker[data-scorer="model"]')
+    slider.fill("0.5")
+    expect(log_marker).to_be_visible()
+    log_left = float(log_marker.evaluate("m => parseFloat(m.style.left)"))
+    assert log_left > float(marker.evaluate("m => parseFloat(m.style.left)"))
 
     with page.expect_download() as download_info:
         page.locator("#roc-csv").click()

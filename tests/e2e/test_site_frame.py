@@ -1,10 +1,14 @@
 """In a real browser: the home page loads, logging in shows the navigation of one's role."""
 
+import os
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
+
+from hunt.core.models import WorkerPing
+from tests.workers import running_worker
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -39,6 +43,27 @@ def test_an_admin_sees_admin_and_pings_the_worker_page(
     nav.get_by_role("link", name="Admin", exact=True).click()
     expect(page.get_by_role("heading", name="Operations")).to_be_visible()
     expect(page.get_by_role("button", name="Ping the worker")).to_be_enabled()
+
+
+@pytest.mark.worker
+def test_the_ping_table_shows_the_answer(
+    page: Page, live_server: Any, admin: Any, log_in: Callable[[Page, Any], None]
+) -> None:
+    # Issue 18: the answer appeared above the table, which kept the page's old rows until a reload.
+    log_in(page, admin)
+    with running_worker(os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")):
+        page.goto(f"{live_server.url}/operations/")
+        expect(page.locator("#worker-pings")).to_contain_text("No pings yet.")
+        page.get_by_role("button", name="Ping the worker").click()
+        expect(page.locator("#worker-ping-result")).to_contain_text(
+            "Answered by worker", timeout=30_000
+        )
+    ping = WorkerPing.objects.get()
+    row = page.locator(f'#worker-pings tr[data-ping-id="{ping.pk}"]')
+    expect(row).to_contain_text("Succeeded")
+    expect(row).to_contain_text(f"pid {ping.worker_pid}")
+    expect(row).to_contain_text(" ms")
+    expect(page.locator("#worker-pings")).not_to_contain_text("No pings yet.")
 
 
 def test_the_menu_folds_on_a_phone(page: Page, live_server: Any) -> None:

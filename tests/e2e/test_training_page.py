@@ -35,7 +35,7 @@ def test_an_admin_retrains_and_sees_the_new_model(
     ):
         page.goto(f"{live_server.url}/science/model/")
         expect(page.get_by_text("No model yet.")).to_be_visible()
-        page.get_by_role("button", name="Retrain").click()
+        page.get_by_role("button", name="Retrain", exact=True).click()
         expect(page.locator("#live-run")).to_be_visible()
         page.wait_for_function(
             "() => Number(document.getElementById('run-progress').value) > 0", timeout=60_000
@@ -43,3 +43,14 @@ def test_an_admin_retrains_and_sees_the_new_model(
         expect(page.get_by_text("Serving: model")).to_be_visible(timeout=90_000)
     assert TrainingRun.objects.get().status == TrainingRun.Status.SUCCEEDED
     expect(page.locator("#versions-table")).to_contain_text("serving")
+    # Issue 18: after the reload the finished run's chart stays, with a legend and both axes named.
+    expect(page.locator("#live-run")).to_be_visible()
+    expect(page.locator("#loss-chart polyline[data-series='val_accuracy']")).to_have_count(1)
+    expect(page.locator(".chart-legend")).to_contain_text("validation accuracy")
+    expect(page.locator("#loss-chart")).to_contain_text("accuracy")
+    expect(page.locator("#run-stages .stage-done")).to_have_count(5)
+    # No new label since: the page says so and offers to retrain anyway instead of training an identical model.
+    page.get_by_role("button", name="Retrain", exact=True).click()
+    expect(page.locator("#retrain-message")).to_contain_text("no labels changed")
+    expect(page.get_by_role("button", name="Retrain anyway")).to_be_visible()
+    assert TrainingRun.objects.count() == 1

@@ -80,7 +80,7 @@ def test_the_dashboard_shows_the_run_with_both_aucs_and_the_slider_data(
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    "name", ["roc", "threshold", "reliability", "confusion", "history", "training"]
+    "name", ["roc", "roc_log", "threshold", "reliability", "confusion", "history", "training"]
 )
 def test_every_chart_downloads_as_png_and_svg(
     scientist_client: Any, tmp_path: Path, name: str
@@ -137,3 +137,42 @@ def test_every_number_downloads_as_csv_and_json(scientist_client: Any, tmp_path:
     )
     assert float(auc["value"]) == pytest.approx(run.results["model"]["auc"])
     assert scientist_client.get(f"/science/evaluation/{run.pk}/data/nope.csv").status_code == 404
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["roc", "roc_log", "threshold", "training"])
+def test_no_legend_covers_the_curves(tmp_path: Path, name: str) -> None:
+    # Issue 18: the legends sat inside the axes, over a line; now they are below the axes.
+    from hunt.evaluation.plots import PLOTS
+
+    run = _evaluated(tmp_path)
+    figure = PLOTS[name][1](run)
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()  # type: ignore[attr-defined]
+    for ax in figure.axes:
+        legend = ax.get_legend()
+        if legend is None:
+            continue
+        box = legend.get_window_extent(renderer)
+        assert not box.overlaps(ax.get_window_extent(renderer)), name
+        assert box.y0 >= 0, f"{name}: the legend runs off the figure"
+
+
+@pytest.mark.django_db
+def test_the_log_fpr_roc_chart_says_so_and_the_page_offers_it(
+    scientist_client: Any, tmp_path: Path
+) -> None:
+    run = _evaluated(tmp_path)
+    svg = scientist_client.get(f"/science/evaluation/{run.pk}/plots/roc_log.svg").content.decode()
+    assert "log scale" in svg
+    html = scientist_client.get(f"/science/evaluation/{run.pk}/").content.decode()
+    assert "ROC curves, log false positive rate" in html
+    assert 'data-scale="log"' in html
+    assert 'id="threshold-line"' in html
+
+
+def test_votes_are_counted_in_words() -> None:
+    from hunt.evaluation.compute import votes_fewer_than
+
+    assert votes_fewer_than(1) == "no crowd vote"
+    assert votes_fewer_than(3) == "fewer than 3 crowd votes"

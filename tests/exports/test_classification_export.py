@@ -145,3 +145,49 @@ def test_csv_is_streamed_with_attachment_headers(scientist_client: Any, world: W
     assert response["Content-Type"].startswith("text/csv")
     assert response["Content-Disposition"].startswith('attachment; filename="cluster-hunt-')
     assert "no-store" in response["Cache-Control"]
+
+
+@pytest.mark.parametrize("layout", ["flat", "panoptes"])
+@pytest.mark.parametrize("force_python", [False, True])
+def test_classifications_made_before_sign_up_stay_not_logged_in(
+    world: World, layout: str, force_python: bool
+) -> None:
+    # Issue 18: the export read the volunteer's account today, so an anonymous volunteer who signed up later had
+    # their anonymous classifications exported as logged in. Zooniverse records the state at classification time.
+    import uuid
+
+    from hunt.accounts.models import Volunteer
+    from hunt.classify.services import classification_create
+    from tests.factories import UserFactory
+
+    newcomer = Volunteer.objects.create()
+    before = classification_create(
+        workflow=world.workflow, volunteer=newcomer, subject_id=world.subjects[5].pk,
+        answer="galaxy", idempotency_key=uuid.uuid4(),
+    ).classification  # fmt: skip
+    newcomer.user = UserFactory.create(
+        username="newcomer"
+    )  # sign-up takes over the anonymous volunteer
+    newcomer.save()
+    after = classification_create(
+        workflow=world.workflow, volunteer=newcomer, subject_id=world.subjects[3].pk,
+        answer="other", idempotency_key=uuid.uuid4(),
+    ).classification  # fmt: skip
+    assert (before.logged_in_at_classification, after.logged_in_at_classification) == (False, True)
+    rows = classifications_for_export(ExportFilters())
+    table = frame(
+        b"".join(classification_csv_chunks(rows, layout=layout, force_python=force_python))
+    ).set_index("classification_id")
+    assert table.loc[before.pk, "user_name"] == f"not-logged-in-{newcomer.pk}"
+    assert table.loc[after.pk, "user_name"] == "newcomer"
+    if layout == "flat":
+        assert (
+            bool(table.loc[before.pk, "logged_in"]),
+            bool(table.loc[after.pk, "logged_in"]),
+        ) == (
+            False,
+            True,
+        )
+    else:
+        assert pd.isna(table.loc[before.pk, "user_id"])
+        assert table.loc[after.pk, "user_id"] == newcomer.pk

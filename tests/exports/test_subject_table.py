@@ -114,6 +114,24 @@ def test_typed_formats_keep_types_units_and_values(
         assert table["subject_set"][0] == "field-u"
 
 
+def test_the_votable_names_its_positions_and_carries_its_metadata_on_the_table(
+    world: World, tmp_path: Path
+) -> None:
+    # Issue 18: RA/Dec had no UCDs, and the metadata sat on the RESOURCE only, where Table.read shows none.
+    path = tmp_path / "subjects.vot"
+    export_write(export_spec(kind="subjects", file_format="votable"), path)
+    element = parse(str(path)).get_first_table()
+    ucds = {field.name: field.ucd for field in element.fields}
+    assert ucds["ra"] == "pos.eq.ra;meta.main"
+    assert ucds["dec"] == "pos.eq.dec;meta.main"
+    assert {info.name: info.value for info in element.infos}["workflow"] == "hunt"
+    table = Table.read(path, format="votable")
+    assert table["ra"].meta["ucd"] == "pos.eq.ra;meta.main"
+    assert table.meta["name"] == "cluster_hunt_subjects"
+    assert "workflow=hunt" in table.meta["description"]
+    assert f"model=v{world.champion.pk}" in table.meta["description"]
+
+
 def test_parquet_reads_with_pyarrow_and_pandas(world: World, tmp_path: Path) -> None:
     path = tmp_path / "subjects.parquet"
     export_write(export_spec(kind="subjects", file_format="parquet"), path)

@@ -23,6 +23,16 @@ def test_only_admins_start_training(volunteer_client: Client, scientist_client: 
     assert scientist_client.post(RUNS, {}, content_type="application/json").status_code == 403
 
 
+def test_scientists_read_the_runs_list_but_volunteers_do_not(
+    volunteer_client: Client, scientist_client: Client
+) -> None:
+    # Issue 18: the model page polls this list every second; scientists got 403 forever.
+    response = scientist_client.get(RUNS)
+    assert response.status_code == 200, response.content
+    assert response.json() == []
+    assert volunteer_client.get(RUNS).status_code == 403
+
+
 @pytest.mark.parametrize("seed", [2**70, 2**32, -1])
 def test_a_seed_outside_32_bits_is_a_400_before_any_run_is_made(
     staff_client: Client, labelled_workflow: Callable[..., Workflow], seed: int

@@ -136,3 +136,14 @@ def test_lengths_must_agree() -> None:
 def test_cells_wrap_in_ra_and_are_stable(ra: float, dec: float) -> None:
     assert sky_cell(ra, dec) == sky_cell(ra + 360.0, dec)
     assert position_split(ra, dec) == position_split(ra + 360.0, dec)
+
+
+def test_repeat_group_ids_label_a_group_by_its_lowest_id_and_leave_singletons_alone() -> None:
+    from ml.splits import repeat_group_ids, separation_arcsec
+
+    ids = [30, 10, 20, 40]
+    ra = [5.0, 5.0 + 5 / 3600, 90.0, 5.0 + 9 / 3600]
+    dec = [0.0, 0.0, 0.0, 0.0]
+    assert repeat_group_ids(ids, ra, dec) == [10, 10, None, 10]
+    assert separation_arcsec(5.0, 0.0, 5.0 + 5 / 3600, 0.0) == pytest.approx(5.0, rel=1e-6)
+    assert separation_arcsec(0.0, 60.0, 0.0, 60.0 + 1 / 3600) == pytest.approx(1.0, rel=1e-6)

@@ -68,12 +68,6 @@ def test_a_process_pool_gives_the_same_subjects_as_one_process(
     candidate_folder: Callable[..., Path],
 ) -> None:
     folder = candidate_folder(8)
-    ingest_run(
-        kind=SubjectSet.Kind.CANDIDATE_FITS, source=folder, options={"set_name": "A"}, workers=2
-    )
-    ingest_run(
-        kind=SubjectSet.Kind.CANDIDATE_FITS, source=folder, options={"set_name": "B"}, workers=1
-    )
 
     def metas(name: str) -> list[Any]:
         return list(
@@ -82,7 +76,16 @@ def test_a_process_pool_gives_the_same_subjects_as_one_process(
             .values_list("subject__external_id", "band", "viewer_meta")
         )
 
-    assert metas("A") == metas("B")
+    ingest_run(
+        kind=SubjectSet.Kind.CANDIDATE_FITS, source=folder, options={"set_name": "A"}, workers=2
+    )
+    pooled = metas("A")
+    # The same files in a second set are refused as duplicates (issue 18): compare after removing the first.
+    SubjectSet.objects.filter(name="A").delete()
+    ingest_run(
+        kind=SubjectSet.Kind.CANDIDATE_FITS, source=folder, options={"set_name": "B"}, workers=1
+    )
+    assert pooled == metas("B")
 
 
 @pytest.mark.django_db

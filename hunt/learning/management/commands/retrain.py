@@ -8,6 +8,7 @@ from hunt.classify.selectors import workflow_default
 from hunt.learning.models import TrainingRun
 from hunt.learning.pipeline import training_run_execute
 from hunt.learning.services import (
+    NoNewLabels,
     NotEnoughLabels,
     TrainingAlreadyActive,
     TrainingUnavailable,
@@ -29,6 +30,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--queue", action="store_true", help="Queue for the training worker instead."
         )
+        parser.add_argument(
+            "--even-if-unchanged",
+            action="store_true",
+            help="Train even when no label changed since the newest succeeded run (refused otherwise).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         workflow = (
@@ -46,9 +52,9 @@ class Command(BaseCommand):
         try:
             run = training_run_start(
                 user=None, workflow=workflow, params=params, queue=options["queue"],
-                trigger=TrainingRun.Trigger.COMMAND,
+                trigger=TrainingRun.Trigger.COMMAND, refuse_unchanged=not options["even_if_unchanged"],
             )  # fmt: skip
-        except (TrainingAlreadyActive, NotEnoughLabels, TrainingUnavailable) as error:
+        except (TrainingAlreadyActive, NotEnoughLabels, NoNewLabels, TrainingUnavailable) as error:
             raise CommandError(str(error)) from error
         self.stdout.write(
             f"Run #{run.pk} on snapshot {run.snapshot.sha256[:12]} ({run.snapshot.row_count} labels)"
