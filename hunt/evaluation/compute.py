@@ -244,8 +244,8 @@ def _completeness(
     inside = entries_in_footprint(
         entries.ra,
         entries.dec,
-        [table.ra[i] for i in positioned],
-        [table.dec[i] for i in positioned],
+        np.array([table.ra[i] for i in positioned], dtype=float),
+        np.array([table.dec[i] for i in positioned], dtype=float),
     )
     return completeness_report(
         in_footprint=inside & eligible,

@@ -16,7 +16,7 @@ def backfill(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('classify', '0005_alter_subjectstatus_options_and_more'),
+        ('classify', '0006_subjectstatus_gold_label'),
     ]
 
     operations = [
