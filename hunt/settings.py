@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "hunt.exports",
     "hunt.talk",
     "hunt.collect",
+    "hunt.similarity",
 ]
 
 MIDDLEWARE = [

@@ -15,3 +15,14 @@ def model_versions() -> QuerySet[ModelVersion]:
 
 def champion() -> ModelVersion | None:
     return ModelVersion.objects.filter(is_champion=True).first()
+
+
+def model_version_subject_ids(version: ModelVersion) -> list[int]:
+    """The subjects a version scores (its snapshot's workflow), ascending: its predictions and embeddings."""
+    from hunt.classify.models import SubjectStatus
+
+    return list(
+        SubjectStatus.objects.filter(workflow_id=version.run.snapshot.workflow_id)
+        .order_by("subject_id")
+        .values_list("subject_id", flat=True)
+    )
