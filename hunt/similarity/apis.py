@@ -138,7 +138,7 @@ class CorrelationCellOutput(serializers.Serializer):
 
 class CorrelationRowOutput(serializers.Serializer):
     property = serializers.CharField()
-    label = serializers.CharField()
+    title = serializers.CharField()
     cells = CorrelationCellOutput(many=True)
 
 
@@ -218,7 +218,9 @@ class AnomalySetInput(serializers.Serializer):
 
 
 class AnomalySetOutput(serializers.ModelSerializer):
-    workflow = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    workflow: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
     classify_url = serializers.SerializerMethodField()
 
     class Meta:

@@ -116,7 +116,7 @@ def _catalogue_redshift(ids: Sequence[int], version: ModelVersion) -> np.ndarray
         .order_by("subject_id", "catalogue_id")
         .values_list("subject_id", "entry__redshift")
     )
-    first: dict[int, float] = {}
+    first: dict[int, float | None] = {}
     for pk, z in rows:
         first.setdefault(pk, z)
     return _floats(ids, first.items())

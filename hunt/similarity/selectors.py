@@ -179,7 +179,7 @@ def correlations(serving: Serving) -> dict[str, Any]:
         "rows": [
             {
                 "property": key,
-                "label": numeric[key].label,
+                "title": numeric[key].label,
                 "cells": [{"rho": c.rho, "p_value": c.p_value, "n": c.n} for c in cells],
             }
             for key, cells in table.items()

@@ -249,7 +249,7 @@ def subject(request: HttpRequest, pk: int) -> HttpResponse:
                 k=SIMILAR_SHOWN,
                 user=request.user,
                 volunteer=volunteer_for_request(request, create=False),
-            ),  # fmt: skip
+            ),
         },
         status=_status(form),
     )
