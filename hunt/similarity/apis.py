@@ -250,7 +250,9 @@ class AnomalySetCreateApi(APIView):
     @extend_schema(request=AnomalySetInput, responses={201: AnomalySetOutput, 404: None})
     def post(self, request: Request) -> Response:
         data = AnomalySetInput(data=request.data)
-        data.is_valid(raise_exception=True)
+        if not data.is_valid():
+            field, problems = next(iter(data.errors.items()))
+            return _error(f"{field}: {' '.join(map(str, problems))}", "invalid", 400)
         values: dict[str, Any] = data.validated_data
         serving = latent_space_serving()
         if serving is None:

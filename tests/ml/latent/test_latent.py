@@ -24,7 +24,9 @@ def _brute(unit: np.ndarray, row: int, k: int) -> list[int]:
 @pytest.mark.parametrize("k", [1, 5, 10, 49])
 def test_knn_matches_brute_force_cosine(k: int) -> None:
     rng = np.random.default_rng(1)
-    vectors = rng.normal(size=(500, 16)) * rng.uniform(0.1, 10, size=(500, 1))  # lengths must not matter
+    vectors = rng.normal(size=(500, 16)) * rng.uniform(
+        0.1, 10, size=(500, 1)
+    )  # lengths must not matter
     ids = np.arange(1000, 1500)
     index = CosineIndex(ids, unit_rows(vectors))
     for row in (0, 17, 499):
