@@ -27,7 +27,8 @@ def test_the_map_is_the_stored_projection_coloured_by_a_property(
         if value is not None:
             assert value == pytest.approx(by_id[pk], abs=1e-4)
     classes = scientist_client.get("/api/latent/map/?colour=expert_class").json()
-    assert classes["kind"] == "category" and set(classes["values"]) == {"cluster_low_z", "point"}
+    assert classes["kind"] == "category"
+    assert set(classes["values"]) == {"cluster_low_z", "point"}
 
 
 @pytest.mark.django_db
@@ -35,7 +36,8 @@ def test_map_errors_and_permissions(
     latent_survey: LatentSurvey, scientist_client: Client, volunteer_client: Client
 ) -> None:
     response = scientist_client.get("/api/latent/map/?colour=nonsense")
-    assert response.status_code == 400 and response.json()["code"] == "invalid"
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"
     assert volunteer_client.get("/api/latent/map/").status_code == 403
     assert Client().get("/api/latent/map/").status_code in (401, 403)
     assert volunteer_client.get("/science/latent/").status_code == 403
@@ -62,7 +64,8 @@ def test_correlations_are_spearman_of_each_axis(
     # Clusters and point sources lie apart along the first axis.
     assert abs(rows["expert_is_cluster"]["cells"][0]["rho"]) > 0.8
     page = scientist_client.get("/science/latent/").content.decode()
-    assert 'id="correlation-table"' in page and "Redshift (expert)" in page
+    assert 'id="correlation-table"' in page
+    assert "Redshift (expert)" in page
 
 
 @pytest.mark.django_db
@@ -106,10 +109,12 @@ def test_anomaly_set_bad_input_and_csrf(latent_survey: LatentSurvey, admin: obje
     response = client.post(
         "/api/latent/anomaly-sets/", {"name": "x", "size": 5}, content_type="application/json"
     )
-    assert response.status_code == 403 and response.json()["code"] == "csrf_failed"
+    assert response.status_code == 403
+    assert response.json()["code"] == "csrf_failed"
     staff = Client()
     staff.force_login(admin)  # type: ignore[arg-type]
     for bad in ({"name": "", "size": 5}, {"name": "x", "size": 0}, {"name": "x", "size": 5000}):
         response = staff.post("/api/latent/anomaly-sets/", bad, content_type="application/json")
-        assert response.status_code == 400 and {"detail", "code"} <= set(response.json())
+        assert response.status_code == 400
+        assert {"detail", "code"} <= set(response.json())
     assert AnomalySet.objects.count() == 0

@@ -60,7 +60,8 @@ def test_volunteers_see_model_scores_only_of_subjects_they_classified(
     assert [i for i, item in after.items() if item["cluster_probability"] is not None] == [seen]
     # Anonymous visitors: neighbours, never scores.
     anonymous = Client().get(_url(pk, 5)).json()["results"]
-    assert anonymous and all(item["cluster_probability"] is None for item in anonymous)
+    assert anonymous
+    assert all(item["cluster_probability"] is None for item in anonymous)
 
 
 @pytest.mark.django_db
@@ -68,13 +69,15 @@ def test_volunteers_see_model_scores_only_of_subjects_they_classified(
 def test_a_bad_k_is_a_400_with_detail_and_code(latent_survey: LatentSurvey, k: str) -> None:
     response = Client().get(_url(latent_survey.ids[0], k))
     assert response.status_code == 400
-    assert response.json()["code"] == "invalid" and "k must be" in response.json()["detail"]
+    assert response.json()["code"] == "invalid"
+    assert "k must be" in response.json()["detail"]
 
 
 @pytest.mark.django_db
 def test_unknown_subjects_and_missing_spaces_are_404_json(db: None) -> None:
     response = Client().get(_url(999_999))
-    assert response.status_code == 404 and "detail" in response.json()
+    assert response.status_code == 404
+    assert "detail" in response.json()
     survey = build_latent_survey(6)
     survey.space.delete()
     response = Client().get(_url(survey.ids[0]))

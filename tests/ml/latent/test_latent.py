@@ -42,9 +42,10 @@ def test_knn_matches_brute_force_cosine(k: int) -> None:
 def test_knn_never_returns_the_subject_itself_and_caps_k() -> None:
     index = CosineIndex(np.array([5, 6, 7]), unit_rows(np.eye(3)))
     found = index.query_subject(6, 10)
-    assert found is not None and sorted(index.ids[found.rows].tolist()) == [5, 7]
+    assert found is not None
+    assert sorted(index.ids[found.rows].tolist()) == [5, 7]
     assert index.query_subject(99, 3) is None
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="k must be"):
         index.query_vector(np.ones(3), 0)
 
 
@@ -113,7 +114,8 @@ def test_predict_returns_the_penultimate_layer_in_the_same_pass() -> None:
     model = ClusterNet(ModelConfig(input_size=16, widths=(4, 8), hidden=12)).eval()
     images = np.random.default_rng(7).normal(size=(5, 5, 16, 16)).astype(np.float32)
     output = predict(model, images, embed=True)
-    assert output.embeddings is not None and output.embeddings.shape == (5, 12)
+    assert output.embeddings is not None
+    assert output.embeddings.shape == (5, 12)
     with torch.inference_mode():
         expected = model.embed(model.features(torch.from_numpy(images))).numpy()
     np.testing.assert_allclose(output.embeddings, expected, rtol=1e-4, atol=1e-5)
@@ -121,6 +123,7 @@ def test_predict_returns_the_penultimate_layer_in_the_same_pass() -> None:
     mirrored = dihedral(torch.from_numpy(images), 5).numpy()
     a = predict(model, images, embed=True, tta=True).embeddings
     b = predict(model, mirrored, embed=True, tta=True).embeddings
-    assert a is not None and b is not None
+    assert a is not None
+    assert b is not None
     np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
     assert predict(model, images).embeddings is None
