@@ -55,8 +55,10 @@ class CosineIndex:
         k = min(k, available)
         if k <= 0:
             return Neighbours(np.zeros(0, np.int64), np.zeros(0, np.float32))
-        # argpartition finds the top k in O(n); only those k are then sorted.
-        top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
+        # argpartition finds the top k in O(n) (on the scores themselves: negating would copy them);
+        # only those k are then sorted.
+        n = len(scores)
+        top = np.argpartition(scores, n - k)[n - k :] if k < n else np.arange(n)
         # Ties broken by row (a stable, repeatable order): sort on (-score, row).
         order = np.lexsort((top, -scores[top]))
         rows = top[order]

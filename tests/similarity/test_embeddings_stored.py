@@ -66,9 +66,9 @@ def test_each_version_stores_its_embeddings_and_the_job_recomputes_them(
             lambda: EmbeddingRun.objects.get(pk=run_id).status not in EmbeddingRun.ACTIVE,
             timeout=120,
         )
-    run = EmbeddingRun.objects.get(pk=run_id)
-    assert run.status == EmbeddingRun.Status.SUCCEEDED, run.error
-    assert run.done == run.total == 30
+    job = EmbeddingRun.objects.get(pk=run_id)
+    assert job.status == EmbeddingRun.Status.SUCCEEDED, job.error
+    assert job.done == job.total == 30
     assert staff_client.get(f"/api/embedding-runs/{run_id}/").json()["percent"] == 100.0
     row = LatentSpaceFile.objects.get(model_version=champion)
     assert row.source == LatentSpaceFile.Source.JOB

@@ -1,6 +1,7 @@
 """GET /api/subjects/{id}/similar/: cosine neighbours from the stored space, and who may see model scores."""
 
 import uuid
+from typing import Any
 
 import numpy as np
 import pytest
@@ -41,7 +42,7 @@ def test_the_neighbours_are_the_cosine_nearest_subjects(
 
 @pytest.mark.django_db
 def test_volunteers_see_model_scores_only_of_subjects_they_classified(
-    latent_survey: LatentSurvey, volunteer_client: Client, volunteer: object
+    latent_survey: LatentSurvey, volunteer_client: Client, volunteer: Any
 ) -> None:
     pk = latent_survey.ids[0]
     before = volunteer_client.get(_url(pk, 5)).json()["results"]
