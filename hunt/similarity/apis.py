@@ -83,15 +83,17 @@ class SimilarSubjectsApi(APIView):
         k = 10 if raw is None else ascii_int(raw, minimum=1, maximum=MAX_K)
         if k is None:
             return _error(f"k must be an integer from 1 to {MAX_K}", "invalid", 400)
-        get_object_or_404(Subject, pk=pk)
-        results = similar_subjects(
-            subject_id=pk, k=k, user=request.user,
-            volunteer=volunteer_for_request(request._request, create=False),
-        )  # fmt: skip
-        if results is None:
-            return _no_space()
         serving = latent_space_serving()
-        assert serving is not None
+        volunteer = volunteer_for_request(request._request, create=False)
+        results = None
+        if serving is not None:
+            results = similar_subjects(
+                subject_id=pk, k=k, user=request.user, volunteer=volunteer, serving=serving
+            )
+        if results is None or serving is None:
+            # Only now ask whether the subject exists at all: the hot path makes no extra query.
+            get_object_or_404(Subject, pk=pk)
+            return _no_space()
         return Response(
             {"subject": pk, "model_version": serving.row.model_version_id, "results": results}
         )

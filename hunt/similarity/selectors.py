@@ -80,15 +80,21 @@ def _model_view(version: ModelVersion, ids: list[int]) -> dict[int, dict[str, An
 
 
 def similar_subjects(
-    *, subject_id: int, k: int, user: AnyUser, volunteer: Volunteer | None
+    *,
+    subject_id: int,
+    k: int,
+    user: AnyUser,
+    volunteer: Volunteer | None,
+    serving: Serving | None = None,
 ) -> list[dict[str, Any]] | None:
     """The `k` subjects most like `subject_id` (cosine, the serving model's embeddings), most similar
     first; None when the subject has no embedding (or no model serves).
 
     What the model thinks of each (its P(cluster) and class) is shown to scientists and admins, and to a
     volunteer only for the subjects that volunteer has classified: never before they classified it.
+    `serving`: the space the caller already looked up (saves the query).
     """
-    serving = latent_space_serving()
+    serving = serving or latent_space_serving()
     if serving is None:
         return None
     found = serving.index.query_subject(subject_id, min(k, MAX_K))
