@@ -58,4 +58,5 @@ urlpatterns = [
     path("", include("hunt.exports.api_urls")),
     path("", include("hunt.talk.api_urls")),
     path("", include("hunt.collect.api_urls")),
+    path("", include("hunt.similarity.api_urls")),
 ]

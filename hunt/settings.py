@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "hunt.exports",
     "hunt.talk",
     "hunt.collect",
+    "hunt.similarity",
 ]
 
 MIDDLEWARE = [

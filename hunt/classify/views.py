@@ -3,14 +3,14 @@
 import csv
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET
 
 from hunt.accounts.permissions import scientist_required
 from hunt.accounts.services import volunteer_for_request
-from hunt.classify.models import VolunteerProgress
+from hunt.classify.models import VolunteerProgress, Workflow
 from hunt.classify.selectors import (
     classifications_of_volunteer,
     volunteer_seen_count,
@@ -24,7 +24,9 @@ from hunt.classify.selectors import (
 
 @ensure_csrf_cookie  # the page's script sends the token with each classification
 def classify(request: HttpRequest) -> HttpResponse:
-    workflow = workflow_default()
+    # `?workflow=<slug>`: another active workflow, e.g. an anomaly set sent from the latent-space page.
+    slug = request.GET.get("workflow")
+    workflow = get_object_or_404(Workflow, slug=slug, active=True) if slug else workflow_default()
     if workflow is None:
         return render(request, "core/classify.html")
     # No volunteer is created by looking: the first classification creates an anonymous one.

@@ -16,7 +16,6 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db.models import F
 
-from hunt.classify.models import SubjectStatus
 from hunt.core.jobs import (
     JobLost,
     JobRun,
@@ -36,6 +35,7 @@ from hunt.learning.models import (
     TrainingRun,
     model_storage,
 )
+from hunt.learning.selectors import model_version_subject_ids
 from hunt.learning.services import (
     model_file_name,
     model_version_complete,
@@ -44,6 +44,8 @@ from hunt.learning.services import (
     training_run_succeed,
 )
 from hunt.learning.signals import model_version_trained
+from hunt.similarity.models import LatentSpaceFile
+from hunt.similarity.services import latent_space_store
 from hunt.subjects.models import Subject
 from ml.learning.calibrate import apply_temperature
 from ml.learning.config import TrainConfig, TrainingCancelled, TrainProgress
@@ -283,21 +285,22 @@ def _binary_metrics(probabilities: np.ndarray, labels: np.ndarray) -> dict[str, 
 def _predictions_write(
     version: ModelVersion, model: ClusterNet, mc_samples: int, attempt: JobRun
 ) -> int:
-    """Predictions for every subject of the workflow, stored under this version (not yet visible).
+    """Predictions for every subject of the workflow, stored under this version (not yet visible), and
+    from the same forward pass the penultimate layer: the version's latent space (hunt.similarity).
 
     Returns how many were meant to be written, which `model_version_complete` checks."""
-    workflow = version.run.snapshot.workflow
-    subject_ids = list(
-        SubjectStatus.objects.filter(workflow=workflow)
-        .order_by("subject_id")
-        .values_list("subject_id", flat=True)
-    )
+    subject_ids = model_version_subject_ids(version)
     set_of = dict(Subject.objects.filter(pk__in=subject_ids).values_list("pk", "subject_set_id"))
     domains = version.selection_metrics.get("domain_calibration") or {}
     attempt.beat(stage=TrainingRun.Stage.PREDICTIONS, stage_done=0, stage_total=len(subject_ids))
+    embeddings: list[np.ndarray] = []
     for start in range(0, len(subject_ids), 2000):
         chunk = subject_ids[start : start + 2000]
-        output = predict(model, subject_images(chunk), mc_samples=mc_samples, seed=version.seed)
+        output = predict(
+            model, subject_images(chunk), mc_samples=mc_samples, seed=version.seed, embed=True
+        )
+        assert output.embeddings is not None
+        embeddings.append(output.embeddings)
         probability = output.cluster_prob.copy()
         for set_id, calibration in domains.items():
             # A set with its own temperature: its validation labels, not the mixture's, calibrate it.
@@ -324,6 +327,11 @@ def _predictions_write(
         )
         attempt.beat(stage_done=start + len(chunk))
         attempt.check()
+    if len(subject_ids) >= 2:
+        latent_space_store(
+            version=version, ids=np.asarray(subject_ids), embeddings=np.concatenate(embeddings),
+            source=LatentSpaceFile.Source.TRAINING,
+        )  # fmt: skip
     return len(subject_ids)
 
 

@@ -34,3 +34,14 @@ def training_stages() -> list[tuple[str, str]]:
     return [
         (str(value), str(label)) for value, label in TrainingRun.Stage.choices if value not in skip
     ]
+
+
+def model_version_subject_ids(version: ModelVersion) -> list[int]:
+    """The subjects a version scores (its snapshot's workflow), ascending: its predictions and embeddings."""
+    from hunt.classify.models import SubjectStatus
+
+    return list(
+        SubjectStatus.objects.filter(workflow_id=version.run.snapshot.workflow_id)
+        .order_by("subject_id")
+        .values_list("subject_id", flat=True)
+    )

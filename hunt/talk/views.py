@@ -21,10 +21,12 @@ from django.views.decorators.http import require_POST
 
 from hunt.accounts.permissions import admin_required
 from hunt.accounts.roles import is_admin
+from hunt.accounts.services import volunteer_for_request
 from hunt.classify.models import SubjectStatus
 from hunt.classify.selectors import subject_payload
 from hunt.classify.talk import talk_url
 from hunt.core.params import ascii_int
+from hunt.similarity.selectors import similar_subjects
 from hunt.subjects.models import Subject
 from hunt.talk import selectors
 from hunt.talk.forms import CommentForm, DiscussionForm, ReportForm
@@ -47,6 +49,7 @@ from hunt.talk.throttling import comment_post_allowed
 PAGE_SIZE = 30
 # A thread renders this many comments per page (20,000 comments took 16.5 s as one 9 MB page).
 THREAD_PAGE_SIZE = 50
+SIMILAR_SHOWN = 10
 THROTTLED = "You're posting faster than we allow. Please wait a minute and try again."
 
 
@@ -240,6 +243,13 @@ def subject(request: HttpRequest, pk: int) -> HttpResponse:
             "page": page,
             "items": thread_items(list(page.object_list), request.user),
             "form": form,
+            # More like this: the serving model's nearest subjects, model scores only where allowed.
+            "similar": similar_subjects(
+                subject_id=the_subject.pk,
+                k=SIMILAR_SHOWN,
+                user=request.user,
+                volunteer=volunteer_for_request(request, create=False),
+            ),
         },
         status=_status(form),
     )

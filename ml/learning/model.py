@@ -117,9 +117,17 @@ class ClusterNet(nn.Module):
             dim=1,
         )
 
+    def embed(self, features: torch.Tensor) -> torch.Tensor:
+        """The penultimate layer (N, hidden): what both heads read, so what the network thinks matters.
+
+        In eval mode the head's dropout is the identity, so this is the deterministic embedding that
+        ``ml.latent`` indexes for "more like this" and projects for the latent map.
+        """
+        return self.head(features)
+
     def heads(self, features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(cluster logit, class logits) from pooled features; dropout applies here only."""
-        hidden = self.head(features)
+        hidden = self.embed(features)
         return self.cluster_head(hidden).squeeze(1), self.class_head(hidden)
 
     def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

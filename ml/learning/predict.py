@@ -38,6 +38,8 @@ class Predictions:
     temperature: float
     # (N,) BALD over the MC-dropout samples, in bits (ml.crowd.acquisition.bald): what a label would teach
     mc_bald: np.ndarray | None = None
+    # (N, hidden) penultimate-layer activations (ClusterNet.embed; TTA mean if tta), when asked for
+    embeddings: np.ndarray | None = None
 
     @property
     def uncertainty(self) -> np.ndarray:
@@ -94,11 +96,13 @@ def predict(
     tta: bool = False,
     seed: int = 0,
     num_threads: int | None = None,
+    embed: bool = False,
 ) -> Predictions:
     """Score (N, C, S, S) float32 cutouts (``ml.render.cnn_input`` arrays stacked).
 
     ``temperature`` overrides the model's calibrated one; ``seed`` makes MC dropout repeatable;
-    ``num_threads`` sets torch threads for this call only.
+    ``num_threads`` sets torch threads for this call only; ``embed=True`` also returns the
+    penultimate layer (``ml.latent``), computed from the same conv features in the same pass.
     """
     check_images(images, model.config)
     if mc_samples < 0 or batch_size < 1:
@@ -114,6 +118,7 @@ def predict(
     class_probs = np.zeros((n, model.config.n_classes), np.float64)
     mc_std = np.zeros(n, np.float64) if mc_samples else None
     mc_bald = np.zeros(n, np.float64) if mc_samples else None
+    embeddings = np.zeros((n, model.config.hidden), np.float32) if embed else None
 
     was_training = model.training
     model.eval()
@@ -135,6 +140,11 @@ def predict(
                 cluster_prob[rows] = torch.sigmoid(logits / t).mean(0).double().numpy()
                 softmax = torch.stack([torch.softmax(o[1], dim=1) for o in outputs])
                 class_probs[rows] = softmax.mean(0).double().numpy()
+                if embeddings is not None:
+                    # Dropout is off here (eval mode), so this is the deterministic embedding.
+                    embeddings[rows] = (
+                        torch.stack([model.embed(f) for f in features]).mean(0).numpy()
+                    )
                 if mc_std is not None:
                     _set_dropout(model, True)
                     samples = torch.stack(
@@ -160,4 +170,5 @@ def predict(
         mc_std=mc_std,
         temperature=t,
         mc_bald=mc_bald,
+        embeddings=embeddings,
     )
