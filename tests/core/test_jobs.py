@@ -53,7 +53,9 @@ def _assert_503(response: Any) -> None:
 @pytest.mark.django_db
 def test_every_model_with_a_background_job_uses_the_framework() -> None:
     names = {model.__name__ for model in job_models()}
-    assert names == {"TrainingRun", "EvaluationRun", "ExportJob", "IngestJob", "WorkerPing"}
+    assert names == {
+        "TrainingRun", "EvaluationRun", "ExportJob", "IngestJob", "WorkerPing", "EmbeddingRun",
+    }  # fmt: skip
 
 
 @pytest.mark.django_db
