@@ -77,6 +77,14 @@ ACTIVE = (JobStatus.QUEUED, JobStatus.RUNNING)
 FINISHED = (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED)
 
 
+def counted_percent(status: str, done: int, total: int) -> float:
+    """A job that counts its items (`done` of `total`): the progress bar's percent. A succeeded job reads
+    100 even when it skipped items (a refused duplicate, an empty chunk), so no bar stops short of full."""
+    if status == JobStatus.SUCCEEDED:
+        return 100.0
+    return min(100.0, 100.0 * done / total) if total else 0.0
+
+
 class Job(models.Model):
     """The fields every background job has; a concrete job names its task and tunes its limits."""
 

@@ -14,7 +14,7 @@ from django.db import models
 from django.dispatch import receiver
 from django.utils.functional import LazyObject, empty
 
-from hunt.core.jobs import Job
+from hunt.core.jobs import Job, counted_percent
 
 
 class _ExportStorage(LazyObject):
@@ -102,6 +102,4 @@ class ExportJob(Job):
 
     @property
     def percent(self) -> float:
-        if self.status == self.Status.SUCCEEDED:
-            return 100.0
-        return min(100.0, 100.0 * self.done / self.total) if self.total else 0.0
+        return counted_percent(self.status, self.done, self.total)

@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 
 from hunt.classify.models import Workflow
-from hunt.core.jobs import Job
+from hunt.core.jobs import Job, counted_percent
 from hunt.learning.models import ModelVersion, model_storage
 
 
@@ -70,9 +70,7 @@ class EmbeddingRun(Job):
 
     @property
     def percent(self) -> float:
-        if self.status == self.Status.SUCCEEDED:
-            return 100.0
-        return min(100.0, 100.0 * self.done / self.total) if self.total else 0.0
+        return counted_percent(self.status, self.done, self.total)
 
 
 class AnomalySet(models.Model):

@@ -9,7 +9,7 @@ import random
 from django.conf import settings
 from django.db import models
 
-from hunt.core.jobs import Job
+from hunt.core.jobs import Job, counted_percent
 from hunt.subjects.labels import TRAINING_ROLES, Label, TruthRole
 from ml import splits
 
@@ -203,4 +203,4 @@ class IngestJob(Job):
 
     @property
     def percent(self) -> float:
-        return 100.0 * self.done / self.total if self.total else 0.0
+        return counted_percent(self.status, self.done, self.total)

@@ -119,6 +119,8 @@ def _tree_delete(folder: str) -> int:
 
 
 def _local() -> bool:
+    """Whether the storage is a local file system: Django's Storage.path raises NotImplementedError for
+    object stores, which have no folders to remove."""
     try:
         default_storage.path("")
     except NotImplementedError:

@@ -13,7 +13,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from hunt.classify.models import Workflow
-from hunt.core.jobs import JobStatus, job_cancel, job_claim, job_heartbeat, job_models, jobs_sweep
+from hunt.core.jobs import (
+    JobStatus,
+    counted_percent,
+    job_cancel,
+    job_claim,
+    job_heartbeat,
+    job_models,
+    jobs_sweep,
+)
 from hunt.core.models import WorkerPing
 from hunt.core.tasks import jobs_sweep_task
 from hunt.exports.models import ExportJob
@@ -155,3 +163,12 @@ def test_the_sweeper_is_on_the_beat_schedule_independent_of_triggers() -> None:
     # A dead job is resolved within stale + sweep seconds: under the two minutes promised.
     assert settings.JOBS_STALE_AFTER_SECONDS + settings.JOBS_SWEEP_SECONDS <= 120
     assert settings.JOBS_HEARTBEAT_SECONDS * 3 <= settings.JOBS_STALE_AFTER_SECONDS
+
+
+def test_a_counted_job_reads_its_share_done_and_full_once_succeeded() -> None:
+    assert counted_percent(JobStatus.RUNNING, 3, 12) == 25.0
+    assert counted_percent(JobStatus.QUEUED, 0, 0) == 0.0
+    assert counted_percent(JobStatus.RUNNING, 15, 12) == 100.0  # a redelivered attempt may recount
+    assert (
+        counted_percent(JobStatus.SUCCEEDED, 10, 12) == 100.0
+    )  # skipped items do not stop the bar short
