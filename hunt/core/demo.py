@@ -54,7 +54,7 @@ def demo_users_ensure() -> list[DemoLogin]:
 
 # --- Demo survey: simulated candidates, the real XMM fields and their catalogues ------------------------
 
-DEMO_SURVEY_SIZE = 2000
+DEMO_SURVEY_SIZE = 5000
 DEMO_SURVEY_SEED = 42
 # Share of the simulated survey made gold (feedback, field guide, retirement of artefacts, training).
 DEMO_GOLD_SHARE = 0.05
@@ -107,6 +107,7 @@ def demo_survey_ensure(
     from hunt.catalogues.models import ReferenceCatalogue
     from hunt.catalogues.services import catalogue_load
     from hunt.subjects.models import SubjectSet
+    from ml.simulate import SIMULATOR_VERSION
     from ml.simulate.domain import randomised_params
     from ml.simulate.survey import simulate_survey
 
@@ -116,8 +117,15 @@ def demo_survey_ensure(
     # Domain-randomised (PSF families, pixel scales, backgrounds, exposures, optical depth): a model
     # retrained on the demo must hold on real fields, not only on one simulated instrument.
     params = randomised_params()
-    wanted = (size, seed, json.loads(json.dumps(params.summary())))
-    simulated = (manifest.get("size"), manifest.get("seed"), manifest.get("parameters")) != wanted
+    # The simulator's version too: a change to how candidates are drawn or rendered changes no
+    # parameter, and a stale cache would train the demo on the old physics.
+    wanted = (SIMULATOR_VERSION, size, seed, json.loads(json.dumps(params.summary())))
+    simulated = (
+        manifest.get("version"),
+        manifest.get("size"),
+        manifest.get("seed"),
+        manifest.get("parameters"),
+    ) != wanted
     if simulated:
         say(f"Simulating a survey of {size} candidates (seed {seed}) in {folder} ...")
         simulate_survey(folder, size=size, seed=seed, workers=2, params=params)

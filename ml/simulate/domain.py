@@ -14,10 +14,12 @@ survey first draws, from its own seeded generator, what the sky and the telescop
 | exposure | log-uniform 5-100 ks |
 | field AGN density | 0.6-1.6 times the logN-logS |
 | AGN inside the cluster | 25 % of clusters |
+| nearby clusters | 15 % of low-redshift clusters at z 0.01-0.08 (log-uniform), filling the cutout |
 | BCG magnitude (relative to M*), richness | U(-2.2, -0.8); 10^N(0, 0.2) |
-| artefact kinds | the four XMM artefacts plus shell arcs, filaments and whole remnants (extended non-clusters) |
+| artefact kinds | the four XMM artefacts plus shell arcs, filaments, whole remnants and field-filling diffuse emission (extended non-clusters) |
 | detection | a candidate needs 5 sigma over the background within 60" (extended) / 15" (point) |
-| nearby galaxies' hot halo | core 0.05-1 r_e, beta 0.45-0.65 (cuspy, as real ellipticals) |
+| nearby galaxies' hot halo | core 0.05-1 r_e, beta 0.45-0.65 (cuspy, as real ellipticals); 35 % of spheroids luminous (10^41-10^42.3 erg/s) |
+| point sources | 15 % are a pointed observation's bright target (2,000-200,000 counts at the centre) |
 
 The draw becomes a :class:`~ml.simulate.params.SimulationParams` for that candidate (recorded in
 :attr:`DomainDraw.settings`, written to the survey's ``domain.csv``), then the candidate is drawn and
@@ -35,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from ml.simulate.params import ALL_ARTEFACT_KINDS, PSF_FAMILIES, SimulationParams
+from ml.simulate.physics import sample_log_uniform
 
 PIXEL_SCALES_ARCSEC: tuple[float, ...] = (2.0, 2.5, 3.0, 3.2, 4.0, 4.35, 5.0, 6.0)
 OPTICAL_PLATE_ARCSEC = 2.13
@@ -72,6 +75,9 @@ class DomainRandomisation:
     detection_sigma: float = 5.0
     galaxy_halo_core_re: tuple[float, float] = (0.05, 1.0)
     galaxy_halo_beta: tuple[float, float] = (0.45, 0.65)
+    galaxy_luminous_halo_share: float = 0.35
+    bright_target_share: float = 0.15
+    nearby_cluster_share: float = 0.15
 
     def __post_init__(self) -> None:
         if not self.psf_families or set(self.psf_families) - set(PSF_FAMILIES):
@@ -128,10 +134,6 @@ class DomainDraw:
     settings: dict[str, Any]
 
 
-def _log_uniform(rng: np.random.Generator, lo: float, hi: float) -> float:
-    return float(math.exp(rng.uniform(math.log(lo), math.log(hi))))
-
-
 def draw_domain(
     rng: np.random.Generator, domain: DomainRandomisation, base: SimulationParams
 ) -> DomainDraw:
@@ -143,7 +145,7 @@ def draw_domain(
     side = float(rng.uniform(*domain.cutout_arcsec))
     npix = max(32, 2 * round(side / pixel / 2.0))  # even: the FFT ramps need it
     log_bkg = float(rng.uniform(*domain.background_log10))
-    exposure = _log_uniform(rng, *domain.exposure_s)
+    exposure = sample_log_uniform(rng, *domain.exposure_s)
     agn_density = float(rng.uniform(*domain.field_agn_density))
     bcg = float(rng.uniform(*domain.bcg_mag_offset))
     richness = float(10 ** rng.normal(0.0, domain.richness_scatter_dex))
@@ -169,6 +171,9 @@ def draw_domain(
         detection_sigma=domain.detection_sigma,
         galaxy_halo_core_re=domain.galaxy_halo_core_re,
         galaxy_halo_beta=domain.galaxy_halo_beta,
+        galaxy_luminous_halo_share=domain.galaxy_luminous_halo_share,
+        bright_target_share=domain.bright_target_share,
+        nearby_cluster_share=domain.nearby_cluster_share,
     )
     settings = {
         "psf_family": family,

@@ -23,6 +23,8 @@ from ml.simulate.truth import (
 
 LOW_Z_RANGE = (0.08, 0.5)
 LOW_Z_FADE = 0.15
+NEARBY_Z_RANGE = (0.01, 0.08)
+NEARBY_RC_SCALE = 0.3  # nearby clusters' core radii: 30-90 kpc, cool cores all
 HIGH_Z_RANGE = (0.5, 1.5)
 HIGH_Z_SCALE = 0.3  # e-folding of the high-z tail above the boundary
 GALAXY_Z_RANGE = (0.002, 0.02)
@@ -133,16 +135,28 @@ def draw_cluster(
     rng: np.random.Generator, params: SimulationParams, high_z: bool
 ) -> CandidateTruth:
     pointing = draw_pointing(rng, params)
+    nearby = False
     if high_z:
         lo, hi = HIGH_Z_RANGE
         # Truncated exponential: distant clusters get rarer in a flux-limited survey.
         u = rng.random() * (1.0 - math.exp(-(hi - lo) / HIGH_Z_SCALE))
         z = lo - HIGH_Z_SCALE * math.log1p(-u)
+    elif params.nearby_cluster_share and rng.random() < params.nearby_cluster_share:
+        # A pointed observation of a nearby cluster (Centaurus, Virgo, Coma): bigger than the
+        # cutout, its cool core at the centre. Drawn only when the share is set, so that surveys
+        # without it keep their random stream.
+        z = physics.sample_log_uniform(rng, *NEARBY_Z_RANGE)
+        nearby = True
     else:
         # Volume growth against the flux limit: the low-z sample peaks near z = 0.3.
         z = _volume_weighted_z(rng, *LOW_Z_RANGE, fade=LOW_Z_FADE)
     kpc = physics.kpc_per_arcsec(z)
     rc_kpc = float(rng.uniform(*CLUSTER_RC_KPC))
+    if nearby:
+        # The nearby clusters a detection pipeline picks out of a field are the peaked, cool-core
+        # ones (Centaurus, Perseus, A2199); a flat 300 kpc core at z = 0.01 spans several fields
+        # and is no candidate of any detector.
+        rc_kpc *= NEARBY_RC_SCALE
     beta = float(rng.uniform(*CLUSTER_BETA))
     t_eff = effective_exposure(pointing, params)
     # A candidate exists only if XAmin detected it: the luminosity floor is the detection limit.
@@ -164,7 +178,7 @@ def draw_cluster(
     q = float(rng.uniform(0.65, 1.0))
     pa = float(rng.uniform(0.0, 180.0))
     x0, y0 = rng.normal(0.0, 3.0, 2)
-    roll = rng.random()
+    roll = 0.5 if nearby else rng.random()  # 0.5: the cool-core branch
     components: list[BetaComponent]
     if roll < 0.45:
         morphology = "relaxed"
@@ -243,6 +257,13 @@ def draw_galaxy(rng: np.random.Generator, params: SimulationParams) -> Candidate
     l_det = physics.rate_to_luminosity(floor / t_eff, z, params.ecf_counts_per_erg_cm2)
     l_lo = max(10**39.3, l_det)
     lx = physics.sample_power_law(rng, l_lo, max(10**41.5, 3.0 * l_lo), -1.5)
+    # Drawn only when the share is set, so that surveys without it keep their random stream.
+    if (
+        spheroid
+        and params.galaxy_luminous_halo_share
+        and rng.random() < params.galaxy_luminous_halo_share
+    ):
+        lx = max(10 ** float(rng.uniform(41.0, 42.3)), l_lo)
     rate = physics.luminosity_to_rate(lx, z, params.ecf_counts_per_erg_cm2)
     x0, y0 = rng.normal(0.0, 2.0, 2)
     r_e = r_e_kpc / kpc
@@ -294,9 +315,15 @@ def draw_point(rng: np.random.Generator, params: SimulationParams) -> CandidateT
         params, pointing, params.detection_counts_point, params.detection_radius_point_arcsec
     )
     r_det = floor / t_eff
-    star = rng.random() < 0.2
-    # Counts above the detection limit follow the source counts: N(>S) ~ S^-1.5 (stars steeper).
-    rate = min(r_det * rng.random() ** (-1.0 / (2.0 if star else 1.5)), 2.0)
+    # A pointed observation's target: a bright AGN whose PSF wings reach across the cutout (drawn
+    # only when the share is set, so that surveys without it keep their random stream).
+    target = bool(params.bright_target_share) and rng.random() < params.bright_target_share
+    star = not target and rng.random() < 0.2
+    if target:
+        rate = max(min(physics.sample_log_uniform(rng, 2e3, 2e5) / t_eff, 20.0), r_det)
+    else:
+        # Counts above the detection limit follow the source counts: N(>S) ~ S^-1.5 (stars steeper).
+        rate = min(r_det * rng.random() ** (-1.0 / (2.0 if star else 1.5)), 2.0)
     flux = rate / params.ecf_counts_per_erg_cm2
     log_ratio = rng.uniform(-4.0, -1.5) if star else rng.normal(0.0, 0.5)
     x0, y0 = rng.normal(0.0, 1.5, 2)
@@ -312,7 +339,7 @@ def draw_point(rng: np.random.Generator, params: SimulationParams) -> CandidateT
     return CandidateTruth(
         label="point",
         pointing=pointing,
-        morphology="star" if star else "agn",
+        morphology="star" if star else ("bright_agn" if target else "agn"),
         points=(PointSource(x0, y0, rate),),
         optical=optical,
     )
@@ -449,6 +476,41 @@ def draw_other(rng: np.random.Generator, params: SimulationParams) -> CandidateT
                     float(x), float(y), float(total * share), rc_knot,
                     float(rng.uniform(0.6, 1.0)), float(rng.uniform(0.08, 0.35)),
                     base_pa + float(rng.normal(0.0, 25.0)), 15.0 * rc_knot,
+                )
+            )  # fmt: skip
+    elif kind == "diffuse":
+        # Emission larger than the cutout (a remnant's interior, the Galactic ridge): a broad,
+        # flattened beta model centred up to 5' away, its surface brightness 0.5-20 times the
+        # background's, clumpy on 8-60" scales (log-normal, sigma 0.3-1.2: real remnants are
+        # filamentary, clusters smooth), with a brighter knot at the candidate in 60 % of cases
+        # (the Cygnus Loop).
+        bkg_per_arcsec2 = (params.sky_background + params.particle_background) / 3600.0
+        sb = bkg_per_arcsec2 * physics.sample_log_uniform(rng, 0.5, 20.0)
+        rc = float(rng.uniform(150.0, 1200.0))
+        beta = float(rng.uniform(0.4, 0.8))
+        q = float(rng.uniform(0.3, 1.0))
+        slope = 3.0 * beta - 1.5
+        r_trunc = 3.0 * rc
+        norm = math.pi * rc**2 * q / slope * (1.0 - (1.0 + (r_trunc / rc) ** 2) ** (-slope))
+        r = float(rng.uniform(0.0, 300.0))
+        ang = float(rng.uniform(0.0, 2.0 * np.pi))
+        extended.append(
+            BetaComponent(
+                r * math.cos(ang), r * math.sin(ang), sb * norm, rc, beta, q,
+                float(rng.uniform(0.0, 180.0)), r_trunc,
+                texture=float(rng.uniform(0.3, 1.2)),
+                texture_scale_arcsec=physics.sample_log_uniform(rng, 8.0, 60.0),
+                texture_seed=int(rng.integers(2**31)),
+            )
+        )  # fmt: skip
+        if rng.random() < 0.6:
+            x, y = rng.normal(0.0, 8.0, 2)
+            rc_knot = float(rng.uniform(8.0, 40.0))
+            extended.append(
+                BetaComponent(
+                    float(x), float(y), physics.sample_log_uniform(rng, 100.0, 5000.0) / t_eff, rc_knot,
+                    float(rng.uniform(0.6, 1.0)), float(rng.uniform(0.3, 1.0)),
+                    float(rng.uniform(0.0, 180.0)), 10.0 * rc_knot,
                 )
             )  # fmt: skip
     else:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-SIMULATOR_VERSION = "2.0.0"
+SIMULATOR_VERSION = "2.1.0"
 
 CLASS_NAMES: tuple[str, ...] = ("cluster_low_z", "cluster_high_z", "galaxy", "point", "other")
 CLUSTER_CLASSES: frozenset[str] = frozenset({"cluster_low_z", "cluster_high_z"})
@@ -29,8 +29,10 @@ DEFAULT_CLASS_MIX: dict[str, float] = {
 ARTEFACT_KINDS: tuple[str, ...] = ("detector_gap", "bright_wings", "oot_streak", "hot_pixels")
 # Extended emission that is not a cluster: a supernova-remnant-like shell arc crossing the
 # candidate, clumpy filaments (SNR knots, Galactic diffuse emission), and a whole remnant centred
-# on the candidate (a shell, half of them around a compact nebula). Used by domain randomisation.
-EXTENDED_ARTEFACT_KINDS: tuple[str, ...] = ("shell_arc", "filaments", "remnant")
+# on the candidate (a shell, half of them around a compact nebula), and diffuse emission that fills
+# the cutout (a remnant's interior or the Galactic ridge, with a knot or none). Used by domain
+# randomisation.
+EXTENDED_ARTEFACT_KINDS: tuple[str, ...] = ("shell_arc", "filaments", "remnant", "diffuse")
 ALL_ARTEFACT_KINDS: tuple[str, ...] = ARTEFACT_KINDS + EXTENDED_ARTEFACT_KINDS
 PSF_FAMILIES: tuple[str, ...] = ("king", "gauss_wings", "gauss")
 
@@ -87,6 +89,15 @@ class SimulationParams:
     # its beta (range). Real ellipticals have cuspy halos (cores of ~0.1 r_e).
     galaxy_halo_core_re: tuple[float, float] = (0.5, 1.0)
     galaxy_halo_beta: tuple[float, float] = (0.55, 0.65)
+    # Share of spheroids that are giant ellipticals with a luminous halo (L_X 10^41-10^42.3 erg/s,
+    # NGC 4649 or NGC 4472 seen close by), bright and extended in X-rays like a group.
+    galaxy_luminous_halo_share: float = 0.0
+    # Share of low-redshift clusters that are a pointed observation of a nearby one (z 0.01-0.08,
+    # log-uniform), whose emission fills the cutout.
+    nearby_cluster_share: float = 0.0
+    # Share of point sources that are a pointed observation's bright target (an AGN of 2,000 to
+    # 200,000 counts near the cutout centre), whose PSF wings spread over the whole cutout.
+    bright_target_share: float = 0.0
     # Field AGN surface density relative to the logN-logS of ml.simulate.physics.
     field_agn_density: float = 1.0
     # Share of clusters with an AGN inside (at the BCG or a member), and its share of the rate.

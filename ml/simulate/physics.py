@@ -74,6 +74,11 @@ def rate_to_luminosity(rate: float, z: float, ecf: float, kt_kev: float | None =
     return rate / unit
 
 
+def sample_log_uniform(rng: np.random.Generator, lo: float, hi: float) -> float:
+    """One draw uniform in log x on [lo, hi] (the slope -1 case of :func:`sample_power_law`)."""
+    return float(np.exp(rng.uniform(np.log(lo), np.log(hi))))
+
+
 def sample_power_law(rng: np.random.Generator, lo: float, hi: float, slope: float) -> float:
     """One draw from p(x) ~ x^slope on [lo, hi] (slope != -1)."""
     a = slope + 1.0

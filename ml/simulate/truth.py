@@ -36,6 +36,12 @@ class BetaComponent:
     axis_ratio: float
     pa_deg: float
     r_trunc_arcsec: float
+    # Clumpy emission (a remnant's interior, Galactic diffuse emission; clusters are smooth): the
+    # profile times a log-normal field of this log-sigma, correlated over ``texture_scale_arcsec``
+    # and drawn from ``texture_seed``, with the total rate kept. 0: a smooth beta model.
+    texture: float = 0.0
+    texture_scale_arcsec: float = 30.0
+    texture_seed: int = 0
 
 
 @dataclass(frozen=True)

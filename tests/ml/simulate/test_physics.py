@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+import pytest
 
 from ml.simulate.candidate import render_candidate, simulate_candidate
 from ml.simulate.draw import draw_truth
@@ -140,3 +141,83 @@ def test_exposure_map_applies_the_documented_vignetting_law() -> None:
     expected = 12_000.0 * float(vignetting(theta, params.vignetting_scale_arcmin))
     assert abs(exp[n // 2, n // 2] / expected - 1.0) < 1e-4
     assert abs(float(vignetting(10.0, 12.8)) - 0.621) < 0.01
+
+
+def test_a_bright_source_has_no_cross_through_it() -> None:
+    """The Nyquist cut rang along the rows and columns through a bright, sharp source."""
+    from ml.simulate.truth import PointSource
+    from ml.simulate.xray import render_xray
+
+    quiet = replace(
+        PARAMS, background=False, field_sources=False, poisson=False, detector_gaps=False
+    )
+    for family in ("king", "gauss", "gauss_wings"):
+        params = replace(
+            quiet, psf_family=family, xray_pixel_arcsec=5.0, psf_fwhm_on_axis_arcsec=4.0
+        )
+        truth = CandidateTruth(
+            label="point",
+            morphology="bright_agn",
+            pointing=Pointing(20_000.0, 2.0, 30.0, 0.0),
+            points=(PointSource(0.7, 0.3, 5.0),),  # 100,000 counts
+        )
+        image = render_xray(np.random.default_rng(0), truth, params).source_model
+        c = image.shape[0] // 2
+        # 40 px along a row or a column against 40 px along the diagonal: the PSF is round, so
+        # the two must be alike (before the taper the row and column held 30-130 counts).
+        along = max(image[c, c + 40], image[c + 40, c])
+        diagonal = image[c + 28, c + 28]
+        assert along < max(2.0 * diagonal, 1.0), family
+
+
+def test_randomised_domains_grow_bright_targets_and_luminous_ellipticals() -> None:
+
+    params = replace(PARAMS, bright_target_share=0.5)
+    targets = [draw_truth(np.random.default_rng(i), "point", params) for i in range(60)]
+    bright = [t for t in targets if t.morphology == "bright_agn"]
+    assert 10 < len(bright) < 50
+    assert all(t.points[0].rate * t.pointing.exposure_s >= 2e3 - 1 for t in bright)
+    assert all(t.morphology in ("agn", "star", "bright_agn") for t in targets)
+    galaxies = replace(PARAMS, galaxy_luminous_halo_share=1.0)
+    lx = [draw_truth(np.random.default_rng(i), "galaxy", galaxies) for i in range(60)]
+    spheroids = [t.lx_erg_s for t in lx if t.morphology == "spheroid"]
+    assert spheroids
+    assert min(s for s in spheroids if s is not None) >= 1e41 - 1
+    # Off by default: the unrandomised simulator keeps its random stream and its faint halos.
+    plain = [
+        draw_truth(np.random.default_rng(i), "galaxy", PARAMS).lx_erg_s or 0.0 for i in range(60)
+    ]
+    assert np.median(plain) < 1e41
+
+
+def test_nearby_clusters_are_peaked_and_only_drawn_when_asked_for() -> None:
+    nearby = replace(PARAMS, nearby_cluster_share=1.0)
+    truths = [draw_truth(np.random.default_rng(i), "cluster_low_z", nearby) for i in range(30)]
+    z = np.array([t.redshift for t in truths], dtype=float)
+    assert z.min() >= 0.01
+    assert z.max() <= 0.08
+    assert {t.morphology for t in truths} == {"cool_core"}
+    for t in truths:
+        assert t.core_radius_kpc is not None
+        assert t.core_radius_kpc <= 301.0 * 0.3
+    plain = [draw_truth(np.random.default_rng(i), "cluster_low_z", PARAMS) for i in range(30)]
+    assert min(float(t.redshift or 0.0) for t in plain) >= 0.08
+
+
+def test_textured_emission_keeps_its_rate_and_is_clumpy() -> None:
+    from ml.simulate.truth import BetaComponent
+    from ml.simulate.xray import _add_beta
+
+    smooth = BetaComponent(0.0, 0.0, 1.0, 200.0, 0.6, 1.0, 0.0, 600.0)
+    clumpy = replace(smooth, texture=1.0, texture_scale_arcsec=20.0, texture_seed=7)
+    a, b = np.zeros((160, 160), np.float32), np.zeros((160, 160), np.float32)
+    _add_beta(a, smooth, 4.0)
+    _add_beta(b, clumpy, 4.0)
+    assert float(b.sum()) == pytest.approx(float(a.sum()), rel=1e-4)
+    # Pixel-to-pixel scatter around the smooth profile: none for the smooth model, tens of per
+    # cent for the clumpy one; the same seed gives the same clumps.
+    centre = slice(40, 120)
+    assert float(np.std(b[centre, centre] / a[centre, centre])) > 0.3
+    again = np.zeros_like(b)
+    _add_beta(again, clumpy, 4.0)
+    np.testing.assert_array_equal(again, b)
