@@ -17,6 +17,7 @@ from ml.simulate.truth import (
     Pointing,
     PointSource,
     ShellArc,
+    ShockFront,
     Streak,
     vignetting,
 )
@@ -483,7 +484,8 @@ def draw_other(rng: np.random.Generator, params: SimulationParams) -> CandidateT
         # flattened beta model centred up to 5' away, its surface brightness 0.5-20 times the
         # background's, clumpy on 8-60" scales (log-normal, sigma 0.3-1.2: real remnants are
         # filamentary, clusters smooth), with a brighter knot at the candidate in 60 % of cases
-        # (the Cygnus Loop).
+        # (the Cygnus Loop). In 70 % the candidate lies inside a remnant near its limb, where the
+        # shock front cuts the emission off sharply.
         bkg_per_arcsec2 = (params.sky_background + params.particle_background) / 3600.0
         sb = bkg_per_arcsec2 * physics.sample_log_uniform(rng, 0.5, 20.0)
         rc = float(rng.uniform(150.0, 1200.0))
@@ -492,15 +494,32 @@ def draw_other(rng: np.random.Generator, params: SimulationParams) -> CandidateT
         slope = 3.0 * beta - 1.5
         r_trunc = 3.0 * rc
         norm = math.pi * rc**2 * q / slope * (1.0 - (1.0 + (r_trunc / rc) ** 2) ** (-slope))
-        r = float(rng.uniform(0.0, 300.0))
         ang = float(rng.uniform(0.0, 2.0 * np.pi))
+        front: ShockFront | None = None
+        if rng.random() < 0.7:
+            # Inside a remnant near its limb (the Cygnus Loop's knots): the emission is centred on
+            # the remnant, whose shock front passes 200" inside to 60" outside the candidate.
+            radius = physics.sample_log_uniform(rng, 300.0, 3000.0)
+            r = radius + float(rng.uniform(-200.0, 60.0))
+            front = ShockFront(
+                -r * math.cos(ang), -r * math.sin(ang), radius,
+                float(rng.uniform(3.0, 20.0)), float(rng.uniform(0.0, 0.2)),
+            )  # fmt: skip
+            rc = radius * float(rng.uniform(0.5, 1.5))
+            r_trunc = 3.0 * rc
+            norm = math.pi * rc**2 * q / slope * (1.0 - (1.0 + (r_trunc / rc) ** 2) ** (-slope))
+            centre = (front.x_arcsec, front.y_arcsec)
+        else:
+            r = float(rng.uniform(0.0, 300.0))
+            centre = (r * math.cos(ang), r * math.sin(ang))
         extended.append(
             BetaComponent(
-                r * math.cos(ang), r * math.sin(ang), sb * norm, rc, beta, q,
+                centre[0], centre[1], sb * norm, rc, beta, q,
                 float(rng.uniform(0.0, 180.0)), r_trunc,
                 texture=float(rng.uniform(0.3, 1.2)),
                 texture_scale_arcsec=physics.sample_log_uniform(rng, 8.0, 60.0),
                 texture_seed=int(rng.integers(2**31)),
+                front=front,
             )
         )  # fmt: skip
         if rng.random() < 0.6:

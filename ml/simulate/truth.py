@@ -25,6 +25,18 @@ class Pointing:
 
 
 @dataclass(frozen=True)
+class ShockFront:
+    """A remnant's limb: emission inside the circle of ``radius_arcsec`` around (x, y) keeps its
+    brightness, outside it drops to ``outside_fraction``, over an edge of ``width_arcsec``."""
+
+    x_arcsec: float
+    y_arcsec: float
+    radius_arcsec: float
+    width_arcsec: float
+    outside_fraction: float
+
+
+@dataclass(frozen=True)
 class BetaComponent:
     """Elliptical beta model S(r) ~ (1 + (r/rc)^2)^(-3 beta + 1/2), truncated at ``r_trunc_arcsec``."""
 
@@ -42,6 +54,8 @@ class BetaComponent:
     texture: float = 0.0
     texture_scale_arcsec: float = 30.0
     texture_seed: int = 0
+    # A sharp edge cutting the emission (a supernova remnant's shock front); clusters have none.
+    front: ShockFront | None = None
 
 
 @dataclass(frozen=True)

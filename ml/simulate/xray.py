@@ -15,10 +15,11 @@ from functools import lru_cache
 
 import numpy as np
 import scipy.fft
+import scipy.special
 
 from ml.simulate import physics
 from ml.simulate.params import SimulationParams
-from ml.simulate.truth import BetaComponent, CandidateTruth, Pointing, ShellArc
+from ml.simulate.truth import BetaComponent, CandidateTruth, Pointing, ShellArc, ShockFront
 
 # FWHM of (1 + r^2/a^2)^(-3/2) in units of a: 2 sqrt(2^(2/3) - 1).
 KING_FWHM_OVER_CORE = 2.0 * math.sqrt(2.0 ** (2.0 / 3.0) - 1.0)
@@ -194,7 +195,21 @@ def _add_beta(image: np.ndarray, comp: BetaComponent, pixel_arcsec: float) -> No
         # Keep the component's total on the grid: the clumps move flux about, they add none.
         if inside > 0:
             profile *= np.float32(inside / max(float(profile.sum()), 1e-30))
+    if comp.front is not None:
+        profile = profile * _front_mask(m, comp.front, pixel_arcsec)
     image += profile * np.float32(comp.rate / norm)
+
+
+def _front_mask(m: int, front: ShockFront, pixel_arcsec: float) -> np.ndarray:
+    """1 inside the front's circle, ``outside_fraction`` beyond it, an erfc step between."""
+    grid = (np.arange(m, dtype=np.float32) - np.float32((m - 1) / 2.0)) * np.float32(pixel_arcsec)
+    dx = grid[None, :] - np.float32(front.x_arcsec)
+    dy = grid[:, None] - np.float32(front.y_arcsec)
+    beyond = (np.sqrt(dx * dx + dy * dy) - np.float32(front.radius_arcsec)) / np.float32(
+        max(front.width_arcsec, 1e-3)
+    )
+    step = 0.5 * scipy.special.erfc(beyond)
+    return (front.outside_fraction + (1.0 - front.outside_fraction) * step).astype(np.float32)
 
 
 def _lognormal_field(m: int, sigma: float, scale_pix: float, seed: int) -> np.ndarray:

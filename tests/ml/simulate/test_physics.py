@@ -221,3 +221,19 @@ def test_textured_emission_keeps_its_rate_and_is_clumpy() -> None:
     again = np.zeros_like(b)
     _add_beta(again, clumpy, 4.0)
     np.testing.assert_array_equal(again, b)
+
+
+def test_a_shock_front_cuts_the_emission_off_sharply() -> None:
+    from ml.simulate.truth import BetaComponent, ShockFront
+    from ml.simulate.xray import _add_beta
+
+    front = ShockFront(-400.0, 0.0, 400.0, 5.0, 0.1)  # the limb runs through the centre
+    comp = BetaComponent(-400.0, 0.0, 1.0, 400.0, 0.6, 1.0, 0.0, 1200.0, front=front)
+    smooth = replace(comp, front=None)
+    a, b = np.zeros((100, 100), np.float32), np.zeros((100, 100), np.float32)
+    _add_beta(a, smooth, 4.0)
+    _add_beta(b, comp, 4.0)
+    ratio = b / a
+    # 40" inside the limb (left of centre) the emission is untouched; 40" outside it is a tenth.
+    assert ratio[50, 40] == pytest.approx(1.0, abs=1e-3)
+    assert ratio[50, 60] == pytest.approx(0.1, abs=1e-3)
