@@ -481,13 +481,13 @@ def draw_other(rng: np.random.Generator, params: SimulationParams) -> CandidateT
             )  # fmt: skip
     elif kind == "diffuse":
         # Emission larger than the cutout (a remnant's interior, the Galactic ridge): a broad,
-        # flattened beta model centred up to 5' away, its surface brightness 0.5-20 times the
+        # flattened beta model centred up to 5' away, its surface brightness 0.5-200 times the
         # background's, clumpy on 8-60" scales (log-normal, sigma 0.3-1.2: real remnants are
         # filamentary, clusters smooth), with a brighter knot at the candidate in 60 % of cases
         # (the Cygnus Loop). In 70 % the candidate lies inside a remnant near its limb, where the
         # shock front cuts the emission off sharply.
         bkg_per_arcsec2 = (params.sky_background + params.particle_background) / 3600.0
-        sb = bkg_per_arcsec2 * physics.sample_log_uniform(rng, 0.5, 20.0)
+        sb = bkg_per_arcsec2 * physics.sample_log_uniform(rng, 0.5, 200.0)
         rc = float(rng.uniform(150.0, 1200.0))
         beta = float(rng.uniform(0.4, 0.8))
         q = float(rng.uniform(0.3, 1.0))
