@@ -6,7 +6,8 @@
 No HTTP, no load generator, one thread: each request is a WSGI environ handed to `hunt.wsgi`'s application
 (with bench/ceiling_settings.py's URLconf, so the plain-Django single-insert view is routed too) and the CPU time
 (user + system of this process, the database and Redis excluded) is divided by the requests, and so is
-the wall time (which includes them: on a quiet machine, about the whole cost of a request). On a shared
+the wall time (which includes them: on a quiet machine, about the whole cost of a request) and the CPU time
+of the PostgreSQL backend serving this process (read from /proc; 10 ms ticks, so use 1,000+ requests). On a shared
 machine this is steadier than a rate under load; `bench/classify_load.py` gives the rates and the ratios
 under gunicorn. Paths as there: token, browser (session cookie, CSRF cookie and header, Origin; sessions
 `cached_db` on Redis) and ceiling. `--profile PATH` prints cProfile's top functions (CPU time) for one path.
@@ -91,6 +92,17 @@ def _run(
     return time.process_time() - started, time.perf_counter() - wall, statuses
 
 
+def _backend_cpu() -> tuple[int, float]:
+    """The PID of this process's PostgreSQL backend and the CPU seconds it has used (from /proc)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return pid, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
@@ -132,10 +144,17 @@ def main() -> None:
                 profile.enable()
                 seconds, wall, statuses = _run(application, environs)
                 profile.disable()
-                pstats.Stats(profile).sort_stats("cumulative").print_stats(45)
+                pstats.Stats(profile).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(45)
             else:
+                pid, before = _backend_cpu()
                 seconds, wall, statuses = _run(application, environs)
+                pid_after, after = _backend_cpu()
+                database = (after - before) if pid == pid_after else float("nan")
             refused = [s for s in statuses if not s.startswith("2")]
+            if not options.profile:
+                print(
+                    f"{path:8s} {1000 * database / len(environs):6.2f} ms PostgreSQL backend CPU per request"
+                )
             print(
                 f"{path:8s} {1000 * seconds / len(environs):6.2f} ms CPU per request, "
                 f"{1000 * wall / len(environs):6.2f} ms wall (the database and Redis included) "
