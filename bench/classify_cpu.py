@@ -110,9 +110,12 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000, help="requests per path")
     parser.add_argument("--paths", default="token,browser,ceiling")
     parser.add_argument("--profile", choices=("token", "browser", "ceiling"))
+    parser.add_argument(
+        "--database", default=DB_NAME, help="throw-away database name (dropped before and after)"
+    )
     options = parser.parse_args()
     os.environ.setdefault("CACHE_URL", DEFAULT_CACHE_URL)
-    media = setup(DB_NAME)
+    media = setup(options.database)
     try:
         from django.conf import settings
         from django.core.cache import cache
@@ -144,7 +147,9 @@ def main() -> None:
                 profile.enable()
                 seconds, wall, statuses = _run(application, environs)
                 profile.disable()
-                pstats.Stats(profile).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(45)
+                pstats.Stats(profile).sort_stats(
+                    os.environ.get("PROFILE_SORT", "cumulative")
+                ).print_stats(45)
             else:
                 pid, before = _backend_cpu()
                 seconds, wall, statuses = _run(application, environs)
@@ -163,7 +168,7 @@ def main() -> None:
             )
         print(f"load average {' '.join(f'{v:.2f}' for v in os.getloadavg())}", flush=True)
     finally:
-        teardown(DB_NAME, media)
+        teardown(options.database, media)
 
 
 if __name__ == "__main__":
