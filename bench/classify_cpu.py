@@ -10,7 +10,8 @@ the wall time (which includes them: on a quiet machine, about the whole cost of 
 of the PostgreSQL backend serving this process (read from /proc; 10 ms ticks, so use 1,000+ requests). On a shared
 machine this is steadier than a rate under load; `bench/classify_load.py` gives the rates and the ratios
 under gunicorn. Paths as there: token, browser (session cookie, CSRF cookie and header, Origin; sessions
-`cached_db` on Redis) and ceiling. `--profile PATH` prints cProfile's top functions (CPU time) for one path.
+`cached_db` on Redis) and ceiling; token-full and browser-full are the same requests through the whole
+middleware stack to DRF's view, as every classification went before `hunt.classify.fast_post`. `--profile PATH` prints cProfile's top functions (CPU time) for one path.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from bench._django import setup, teardown
 
 DB_NAME = "cluster_hunt_cpu"
 DEFAULT_CACHE_URL = "redis://127.0.0.1:6379/13"
+PATHS = ("token", "browser", "ceiling", "token-full", "browser-full")
 
 
 def _environ(path: str, body: bytes, headers: dict[str, str]) -> dict[str, Any]:
@@ -62,7 +64,7 @@ def _requests(path: str, count: int, workdir: Path, offset: int) -> list[dict[st
         if path == "ceiling":
             environs.append(_environ("/bench/insert/", data, {}))
             continue
-        if path == "token":
+        if path.startswith("token"):
             headers = {"HTTP_AUTHORIZATION": f"Token {tokens[i % len(tokens)]}"}
         else:
             session, csrf = sessions[i % len(sessions)]
@@ -70,6 +72,10 @@ def _requests(path: str, count: int, workdir: Path, offset: int) -> list[dict[st
                 "HTTP_COOKIE": f"sessionid={session}; csrftoken={csrf}",
                 "HTTP_X_CSRFTOKEN": csrf, "HTTP_ORIGIN": "http://127.0.0.1:8000",
             }  # fmt: skip
+        if path.endswith("-full"):
+            headers["QUERY_STRING"] = (
+                "via=drf"  # hunt.classify.fast_post hands it to the whole stack
+            )
         environs.append(_environ("/api/classifications/", data, headers))
     return environs
 
@@ -108,8 +114,13 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
     parser.add_argument("--requests", type=int, default=2000, help="requests per path")
-    parser.add_argument("--paths", default="token,browser,ceiling")
-    parser.add_argument("--profile", choices=("token", "browser", "ceiling"))
+    parser.add_argument(
+        "--paths",
+        default="token,browser,ceiling",
+        help="of token, browser, ceiling, token-full, browser-full (-full: through the whole stack "
+        "to DRF's view, as before hunt.classify.fast_post)",
+    )
+    parser.add_argument("--profile", choices=PATHS)
     parser.add_argument(
         "--database", default=DB_NAME, help="throw-away database name (dropped before and after)"
     )
@@ -126,12 +137,15 @@ def main() -> None:
         settings.ROOT_URLCONF = "bench.ceiling_urls"
         cache.clear()
         workdir = Path(tempfile.mkdtemp(prefix="cluster-hunt-cpu-"))
-        subjects = max((options.requests + 100) * 3, 2000)
-        _populate(subjects, max(options.requests, 500), workdir)
+        paths = [options.profile] if options.profile else options.paths.split(",")
+        unknown = sorted(set(paths) - set(PATHS))
+        if unknown:
+            raise SystemExit(f"unknown paths {unknown}: choose from {', '.join(PATHS)}")
+        # Every request classifies a subject of its own (no duplicates, no retirement in the way).
+        _populate((options.requests + 100) * len(paths) + 100, max(options.requests, 500), workdir)
         from django.core.wsgi import get_wsgi_application
 
         application = get_wsgi_application()
-        paths = [options.profile] if options.profile else options.paths.split(",")
         print(f"load average {' '.join(f'{v:.2f}' for v in os.getloadavg())}", flush=True)
         offset = 0
         for path in paths:
