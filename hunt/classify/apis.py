@@ -41,10 +41,15 @@ from hunt.core.throttling import ScopedCounterThrottle
 from hunt.subjects.models import Subject
 
 
+def no_workflow_detail(slug: str | None) -> str:
+    """The 404's detail when no active workflow answers to `slug` (the default one when None)."""
+    return f"no active workflow {slug!r}" if slug else "no active workflow"
+
+
 def _workflow(slug: str | None) -> Workflow:
     workflow = workflow_active(slug)
     if workflow is None:
-        raise Http404(f"no active workflow {slug!r}" if slug else "no active workflow")
+        raise Http404(no_workflow_detail(slug))
     return workflow
 
 

@@ -40,7 +40,12 @@ from django.utils.functional import SimpleLazyObject
 from rest_framework.exceptions import AuthenticationFailed, Throttled
 
 from hunt.accounts.authentication import VolunteerTokenAuthentication
-from hunt.classify.apis import classification_answer, classification_store, classification_values
+from hunt.classify.apis import (
+    classification_answer,
+    classification_store,
+    classification_values,
+    no_workflow_detail,
+)
 from hunt.classify.services import ClassificationError
 from hunt.classify.workflow_cache import workflow_active
 from hunt.core.parsers import json_problem
@@ -118,12 +123,10 @@ class ClassificationPostMiddleware:
         )
 
     def _values(self, request: HttpRequest) -> dict[str, Any] | None:
+        # UnicodeDecodeError and JSONDecodeError are ValueErrors; nesting too deep for json is a RecursionError.
         try:
             data = json.loads(request.body.decode("utf-8"), parse_constant=_refuse_constant)
-        except (
-            ValueError,
-            RecursionError,
-        ):  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        except (ValueError, RecursionError):
             return None
         if json_problem(data) is not None:
             return None
@@ -146,8 +149,7 @@ class ClassificationPostMiddleware:
         slug = values.get("workflow")
         workflow = workflow_active(slug)
         if workflow is None:
-            detail = f"no active workflow {slug!r}" if slug else "no active workflow"
-            return _error(detail, "not_found", 404)
+            return _error(no_workflow_detail(slug), "not_found", 404)
         try:
             result = classification_store(request, values, workflow)
         except ClassificationError as error:

@@ -95,6 +95,7 @@ def test_both_stacks_answer_alike(make_workflow: Callable[..., Workflow], stack:
     assert (unknown.status_code, unknown.json()["code"]) == (404, "unknown_subject")
     no_workflow = client.post(CLASSIFY, _body(gold, workflow="no-such-flow"), format="json")
     assert (no_workflow.status_code, no_workflow.json()["code"]) == (404, "not_found")
+    assert no_workflow.json()["detail"] == "no active workflow 'no-such-flow'"
     feedback = client.post(CLASSIFY, _body(gold), format="json").json()["feedback"]
     assert feedback == {"expert_label": "cluster_low_z", "expert_label_display": "Galaxy cluster, low redshift",
                         "agrees": True}  # fmt: skip
