@@ -100,6 +100,19 @@ def _populate(subjects: int, volunteers: int, workdir: Path) -> None:
         for volunteer in anonymous
     ]
     Session.objects.bulk_create(sessions, batch_size=5000)
+    if settings.SESSION_ENGINE.endswith("cached_db"):
+        # A session made by a volunteer's first visit is in the shared cache too (cached_db writes both), so
+        # their classifications read it from there; bulk-created rows alone would make every POST a cold read.
+        from django.contrib.sessions.backends.cached_db import SessionStore as CachedSessionStore
+        from django.core.cache import caches
+
+        cached = {
+            CachedSessionStore(session_key=session.session_key).cache_key: {
+                SESSION_KEY: str(volunteer.anonymous_key)
+            }
+            for session, volunteer in zip(sessions, anonymous, strict=True)
+        }
+        caches[settings.SESSION_CACHE_ALIAS].set_many(cached, timeout=settings.SESSION_COOKIE_AGE)
     (workdir / "sessions.txt").write_text(
         "".join(f"{session.session_key} {get_random_string(32)}\n" for session in sessions)
     )

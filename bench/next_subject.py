@@ -14,6 +14,7 @@ selector walks the partial index (workflow, is_gold, priority) from the voluntee
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -104,9 +105,12 @@ def main() -> None:
     parser.add_argument(
         "--repeat-share", type=float, default=0.5, help="share of subjects in repeat pairs"
     )
+    parser.add_argument(
+        "--database", default=DB_NAME, help="throw-away database name (dropped before and after)"
+    )
     args = parser.parse_args()
 
-    media = setup(DB_NAME)
+    media = setup(args.database)
     try:
         print(
             f"populating {args.subjects} subjects, {args.volunteers} volunteers x {args.seen} seen ...",
@@ -142,10 +146,11 @@ def main() -> None:
                 response = client.get("/api/subjects/next/")
                 api_ms.append((time.perf_counter() - t0) * 1000)
                 assert response.status_code == 200
+        print(f"load average {' '.join(f'{v:.2f}' for v in os.getloadavg())} (2-core machine)")
         print(f"selector subject_next_for_volunteer : {_percentiles(selector_ms)}")
         print(f"GET /api/subjects/next/ (in-process): {_percentiles(api_ms)}")
     finally:
-        teardown(DB_NAME, media)
+        teardown(args.database, media)
 
 
 if __name__ == "__main__":

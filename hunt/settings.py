@@ -56,6 +56,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # POST /api/classifications/ (JSON, PostgreSQL) answered here, with its own session, CSRF and throttle
+    # steps taken from the middleware below; every other request passes through (hunt.classify.fast_post).
+    "hunt.classify.fast_post.ClassificationPostMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -1,10 +1,12 @@
 """Volunteer identity: anonymous sessions, sign-up and the hand-over of anonymous work to an account."""
 
+import uuid
 from collections.abc import Callable
+from functools import cache
 
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.models import Group, User
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import HttpRequest
 
 from hunt.accounts.models import Volunteer
@@ -24,6 +26,35 @@ def register_volunteer_merge_handler(handler: MergeHandler) -> MergeHandler:
     return handler
 
 
+@cache
+def _anonymous_lookup() -> tuple[str, list[str]]:
+    """The SQL of `_anonymous_volunteer` and its field names, built once from the model's metadata."""
+    fields = Volunteer._meta.concrete_fields
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    key = quote(Volunteer._meta.get_field("anonymous_key").column)
+    user = quote(Volunteer._meta.get_field("user").column)
+    sql = (
+        f"SELECT {columns} FROM {quote(Volunteer._meta.db_table)} "
+        f"WHERE {key} = %s AND {user} IS NULL"
+    )
+    return sql, [f.attname for f in fields]
+
+
+def _anonymous_volunteer(key: str) -> Volunteer | None:
+    """`Volunteer.objects.filter(anonymous_key=key, user__isnull=True).first()`, without compiling the ORM's
+    query on every browser classification (the key is unique, so there is no order to choose)."""
+    try:
+        anonymous_key = uuid.UUID(str(key))
+    except ValueError:
+        return None
+    sql, fields = _anonymous_lookup()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [anonymous_key])
+        row = cursor.fetchone()
+    return None if row is None else Volunteer.from_db(connection.alias, fields, list(row))
+
+
 def volunteer_for_request(request: HttpRequest, *, create: bool = True) -> Volunteer | None:
     """The volunteer behind this request: the account's, else the session's, else (optionally) a new one."""
     user = request.user
@@ -35,7 +66,7 @@ def volunteer_for_request(request: HttpRequest, *, create: bool = True) -> Volun
             return volunteer
     key = request.session.get(SESSION_KEY)
     if key:
-        existing = Volunteer.objects.filter(anonymous_key=key, user__isnull=True).first()
+        existing = _anonymous_volunteer(key)
         if existing is not None:
             return existing
     if not create:

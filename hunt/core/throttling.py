@@ -1,5 +1,10 @@
 """Throttles shared by the APIs, all keyed on `hunt.core.client.client_ip` for anonymous clients.
 
+The classify scope counts in fixed windows (`scope_counter_wait`): one `INCR` + `EXPIRE` pipeline, one round
+trip to Redis per request, where DRF's sliding window reads and rewrites a pickled list of timestamps (two round
+trips). Same rates (DEFAULT_THROTTLE_RATES), same 429 with Retry-After; a window allows its rate, so at a
+window's edge a client may briefly get up to twice it, which a politeness limit can afford.
+
 Throttles fail open: they count in the cache (Redis in production), and a cache outage must not turn every
 classification into a 500. Throttling is politeness, not a security boundary (abuse limits belong in front
 of the app too), so while the cache is away requests pass and the outage is logged, at most once a minute.
@@ -9,8 +14,15 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any, cast
 
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.exceptions import ImproperlyConfigured
-from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
+from rest_framework.throttling import (
+    AnonRateThrottle,
+    BaseThrottle,
+    ScopedRateThrottle,
+    UserRateThrottle,
+)
 
 from hunt.core.client import client_ip
 
@@ -86,3 +98,89 @@ class ScopedWriteRateThrottle(ScopedThrottle):
         if request.method in ("GET", "HEAD", "OPTIONS"):
             return True
         return super().allow_request(request, view)
+
+
+# --- Fixed-window counters (the classify scope) --------------------------------------------------------
+
+
+_RATE_PARSER = ScopedRateThrottle()  # its parse_rate, the one reading of "120/min"
+
+
+def _rate(scope: str) -> tuple[int, int]:
+    """(requests, seconds) of a scope, read where DRF's throttles read it (tests may patch it there)."""
+    try:
+        rate = ScopedRateThrottle.THROTTLE_RATES[scope]
+    except KeyError:
+        raise ImproperlyConfigured(f"No default throttle rate set for {scope!r} scope") from None
+    num, period = _RATE_PARSER.parse_rate(rate)
+    if num is None or period is None:  # a scope whose rate is None is not throttled by DRF either
+        return 0, 0
+    return int(num), int(period)
+
+
+def _count(key: str, seconds: int) -> int:
+    """Add one to the window's counter and return it: one pipelined round trip on Redis."""
+    backend = caches["default"]
+    if isinstance(backend, DjangoRedisCache):
+        full_key = backend.make_and_validate_key(key)
+        client = backend._cache.get_client(full_key, write=True)  # type: ignore[attr-defined]
+        pipe = client.pipeline(transaction=False)
+        pipe.incr(full_key)
+        pipe.expire(full_key, seconds + 1)
+        count, _ = pipe.execute()
+        return int(count)
+    # Any other cache (the demo's and the tests' local memory): add-then-increment, as atomic as it allows.
+    if backend.add(key, 1, timeout=seconds + 1):
+        return 1
+    try:
+        return int(backend.incr(key))
+    except ValueError:  # expired between the two calls
+        backend.add(key, 1, timeout=seconds + 1)
+        return 1
+
+
+def scope_counter_wait(scope: str, ident: object, *, now: float | None = None) -> float | None:
+    """Count one request of `ident` in `scope`; None when allowed, else seconds until the window ends.
+
+    Fails open (None) when the cache is away, as every throttle here does.
+    """
+    limit, seconds = _rate(scope)
+    if not seconds:
+        return None
+    now = time.time() if now is None else now
+    window = int(now // seconds)
+    try:
+        count = _count(f"throttle_window_{scope}_{ident}_{window}", seconds)
+    except (
+        Exception
+    ) as error:  # redis.ConnectionError, TimeoutError, ... whatever the backend raises
+        _cache_down(error)
+        return None
+    if count <= limit:
+        return None
+    return (window + 1) * seconds - now
+
+
+def request_ident(request: "HttpRequest | Request") -> object:
+    """Who a throttle counts: the signed-in user, else the client's address (as DRF's scoped throttle)."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return user.pk
+    return client_ip(request)
+
+
+class ScopedCounterThrottle(BaseThrottle):
+    """DRF's face of `scope_counter_wait` for the view's `throttle_scope`, on writes only."""
+
+    def __init__(self) -> None:
+        self._wait: float | None = None
+
+    def allow_request(self, request: "Request", view: "APIView") -> bool:
+        scope = getattr(view, "throttle_scope", None)
+        if not scope or request.method in ("GET", "HEAD", "OPTIONS"):
+            return True
+        self._wait = scope_counter_wait(scope, request_ident(request))
+        return self._wait is None
+
+    def wait(self) -> float | None:
+        return self._wait

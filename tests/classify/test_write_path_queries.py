@@ -112,3 +112,21 @@ def test_the_browser_path_writes_no_session_and_reads_no_workflow(
         assert response.json()["session_count"] == count
     # The page continues the count where the API left it.
     assert f'id="session-count">{len(subjects)}<' in client.get(PAGE).content.decode()
+
+
+def test_the_full_stack_keeps_the_same_statements(
+    make_workflow: Callable[..., Workflow], volunteer: Any
+) -> None:
+    """What the fast path hands on (here: a query string) reaches DRF's view, which writes the same way."""
+    workflow = make_workflow(3)
+    subjects = _subjects(workflow)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=volunteer).key}")
+    assert client.post(f"{CLASSIFY}?via=drf", _body(subjects[0]), format="json").status_code == 201
+    for subject_id in subjects[1:]:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.post(f"{CLASSIFY}?via=drf", _body(subject_id), format="json")
+        assert response.status_code == 201, response.content
+        assert "Content-Security-Policy" in response  # answered by the whole stack
+        assert _kinds(captured.captured_queries) == ["SELECT", "WITH"], [q["sql"] for q in captured]
+        _assert_no_session_write_no_workflow_read(captured.captured_queries)

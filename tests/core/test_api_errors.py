@@ -56,3 +56,24 @@ def test_a_database_outage_is_a_503_json_with_retry_after_on_the_api(database_aw
     page = client.get(reverse("classify:classify"))
     assert page.status_code == 503
     assert page["Retry-After"]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("authorization", [None, "Token " + "a" * 40])
+def test_a_classification_during_a_database_outage_is_a_503_json(
+    database_away: None, authorization: str | None
+) -> None:
+    """Answered ahead of the stack (hunt.classify.fast_post), anonymous or by token: the same 503."""
+    body = {
+        "subject": 1,
+        "answer": "cluster",
+        "idempotency_key": "6a8f2e3c-9d5b-4c1a-8e7f-1b2c3d4e5f60",
+    }
+    headers = {"Authorization": authorization} if authorization else {}
+    response = Client(raise_request_exception=False).post(
+        CLASSIFY, body, content_type="application/json", headers=headers
+    )
+    assert response.status_code == 503
+    assert response["Content-Type"] == "application/json"
+    assert int(response["Retry-After"]) == settings.API_RETRY_AFTER_SECONDS
+    assert response.json()["code"] == "database_unavailable"
