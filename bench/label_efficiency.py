@@ -2,6 +2,7 @@
 
     python bench/label_efficiency.py                       # 4 seeds, 1,000 candidates, the CNN trained per arm
     python bench/label_efficiency.py --no-cnn --seeds 8    # labels only (seconds)
+    python bench/label_efficiency.py --model-voter --compare-loss --first-seed 4   # docs/crowd.md's figures
 
 For each seed: a simulated survey (`ml.learning.dataset.simulated_dataset`), split at random into a labelled pool
 (75 %, of which 80 % train and 20 % validation) and a test set scored against the *truth*; 5 % of the pool is gold;
@@ -14,13 +15,18 @@ pool subject), in rounds of a twentieth of the pool:
 * (b) today: retire at 15 votes or at >= 5 votes with 80 % agreement, most uncertain first (the CNN's MC-dropout
   spread, 20 % random share), plurality labels;
 * (c) posterior: Dawid-Skene with gold clamped, retire when the posterior's top class reaches `--threshold`
-  (>= 3 votes, 15 at most), BALD first with a likely-cluster stream, 20 % random and a never-prioritised 5 %.
+  (>= 3 votes, 15 at most), BALD first with a likely-cluster stream, 20 % random and a never-prioritised 5 %
+  (`--order gain`: the expected gain in label accuracy first instead, `acquisition.label_gain`). With
+  `--model-voter` the CNN is one more voter in (c)'s Dawid-Skene, with its own confusion matrix (Gravity Spy's
+  idea), on the subjects it did not train on (validation subjects, and those unlabelled when it was trained).
 
 The CNN is retrained every `--refresh` votes per pool subject for the arms that order by it, and once at the end
 of every arm on that arm's labels (>= 3 votes, or retired); (a) is also trained at (c)'s final vote count (the
 same budget). Reported per arm: votes spent, votes per retired subject, label accuracy (on the non-gold pool;
 a subject without votes counts as wrong), and the CNN's test AUC and TPR at FPR <= 5 %; mean and spread over
-seeds. The last line: the share of (a)'s votes that (c) did not need, where (c) reached (a)'s final label accuracy.
+seeds. `--compare-loss` also trains (a)'s and (c)'s final CNN with the Dirichlet-multinomial loss on vote counts
+(rows a/dm, c/dm: (a)'s vote counts, (c)'s posterior times its votes). The last line: the share of (a)'s votes that
+(c) did not need, where (c) reached (a)'s final label accuracy.
 """
 
 from __future__ import annotations
@@ -251,6 +257,10 @@ def run_seed(seed: int, args: argparse.Namespace) -> dict[str, dict[str, float]]
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", type=int, default=4)
+    parser.add_argument(
+        "--first-seed", type=int, default=0,
+        help="seeds first-seed .. first-seed + seeds - 1 (4: held out from the choices made on 0-3)",
+    )  # fmt: skip
     parser.add_argument("--size", type=int, default=1000)
     parser.add_argument("--epochs", type=int, default=8)
     parser.add_argument(
@@ -274,11 +284,12 @@ def main() -> None:
     )  # fmt: skip
     args = parser.parse_args()
     print(
-        f"label efficiency: {args.seeds} seeds x {args.size} candidates, {VOLUNTEERS} volunteers "
+        f"label efficiency: {args.seeds} seeds from {args.first_seed} x {args.size} candidates, {VOLUNTEERS} volunteers "
         f"({args.spammers:.0%} spammers, 5 % constant), threshold {args.threshold}, "
         f"CNN {'on' if args.cnn else 'off'}; load average {os.getloadavg()[0]:.1f}"
     )
-    results = [run_seed(seed, args) for seed in range(args.seeds)]
+    seeds = range(args.first_seed, args.first_seed + args.seeds)
+    results = [run_seed(seed, args) for seed in seeds]
     keys = (
         "votes",
         "votes_per_retired",

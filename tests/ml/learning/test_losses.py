@@ -147,3 +147,12 @@ def test_training_on_vote_counts_learns_and_checks_its_input() -> None:
         TrainConfig(label_loss="hinge")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="label_concentration"):
         TrainConfig(label_concentration=-1.0)
+
+
+def test_without_counts_the_default_loss_trains_as_the_cross_entropy() -> None:
+    images, labels = toy_images(64, seed=5)
+    assert TrainConfig().label_loss == "dirichlet_multinomial"
+    dm = train(images, labels, config=tiny_config(max_epochs=1))
+    ce = train(images, labels, config=tiny_config(max_epochs=1, label_loss="cross_entropy"))
+    assert dm.curve[0]["train_loss"] == pytest.approx(ce.curve[0]["train_loss"], rel=1e-3)
+    assert dm.curve[0]["val_loss"] == pytest.approx(ce.curve[0]["val_loss"], rel=1e-3)
