@@ -113,6 +113,7 @@ def crowd_aggregate(
     ]
     weight = np.array([v.weight for v in verdicts], dtype=np.float64)
     n_workers = n_volunteers
+    human_votes = task.size
     if model_voter:
         task, worker, label, weight, n_workers = _with_model_voter(
             workflow, task_of, task, worker, label, weight, class_index
@@ -143,6 +144,7 @@ def crowd_aggregate(
     run.retired = retired
     run.stats = _stats(result, free, voted, gold, verdicts, workflow)
     run.stats["retire_at"] = threshold
+    run.stats["model_votes"] = int(task.size - human_votes)
     run.stats["calibration"] = None if calibration is None else calibration.to_json()
     run.seconds = time.perf_counter() - started
     run.save(update_fields=["retired", "stats", "seconds"])
@@ -153,16 +155,28 @@ def _with_model_voter(
     workflow: Workflow, task_of: dict[int, int], task: np.ndarray, worker: np.ndarray,
     label: np.ndarray, weight: np.ndarray, class_index: dict[str, int],
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:  # fmt: skip
-    """Gravity Spy's idea: the serving model's most probable class is one more vote, with its own skill."""
-    from hunt.learning.models import Prediction
+    """Gravity Spy's idea: the serving model's most probable class is one more vote, with its own skill.
+
+    Only on subjects the model did not train on (not in its snapshot's training rows): on those it would mostly
+    echo the crowd's own labels back, and the posterior would count them twice.
+    """
+    from hunt.learning.models import LabelSnapshotRow, ModelVersion, Prediction
 
     extra = len(weight)
+    champion = ModelVersion.objects.filter(is_champion=True).select_related("run").first()
+    if champion is None:
+        return task, worker, label, weight, extra
+    trained = set(
+        LabelSnapshotRow.objects.filter(
+            snapshot_id=champion.run.snapshot_id, split=LabelSnapshotRow.Split.TRAIN
+        ).values_list("subject_id", flat=True)
+    )
     rows = [
         (task_of[pk], class_index[max(probs, key=probs.get)])
         for pk, probs in Prediction.objects.filter(
-            model_version__is_champion=True, subject_id__in=task_of
+            model_version=champion, subject_id__in=task_of
         ).values_list("subject_id", "class_probabilities")
-        if probs
+        if probs and pk not in trained
     ]
     if not rows:
         return task, worker, label, weight, extra
