@@ -1,9 +1,11 @@
 """Training from the crowd posterior with the Dirichlet-multinomial loss: counts fed, recipe recorded."""
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
+from django.urls import reverse
 
 from hunt.classify.aggregation import crowd_aggregate
 from hunt.classify.models import Workflow
@@ -16,7 +18,7 @@ from tests.learning.conftest import TINY
 
 @pytest.mark.django_db
 def test_a_run_trains_on_posterior_vote_counts_and_records_the_recipe(
-    labelled_workflow: Callable[..., Workflow],
+    labelled_workflow: Callable[..., Workflow], scientist_client: Any
 ) -> None:
     workflow = labelled_workflow()
     Workflow.objects.filter(pk=workflow.pk).update(posterior_retire_at=None)
@@ -48,6 +50,8 @@ def test_a_run_trains_on_posterior_vote_counts_and_records_the_recipe(
     assert recipe["concentration"] == 4.0
     assert recipe["aggregation"] == run.snapshot.aggregation
     assert ModelVersion.objects.get(run=run).params["label_loss"] == "dirichlet_multinomial"
+    page = scientist_client.get(reverse("learning:training")).content.decode()
+    assert f"{run.snapshot.aggregation}, dirichlet_multinomial" in page
 
 
 @pytest.mark.django_db
