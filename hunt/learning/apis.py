@@ -30,7 +30,7 @@ from hunt.learning.services import (
     training_run_cancel,
     training_run_start,
 )
-from ml.learning.losses import LABEL_LOSSES
+from ml.crowd import LABEL_LOSSES
 
 
 class TrainingRunOutput(serializers.ModelSerializer):

@@ -33,9 +33,7 @@ from hunt.learning.models import (
     run_outputs_delete,
 )
 from hunt.learning.snapshots import label_snapshot_create
-from ml.crowd import acquisition
-from ml.learning.config import TrainConfig
-from ml.learning.losses import LABEL_LOSSES
+from ml.crowd import DEFAULT_LABEL_CONCENTRATION, DEFAULT_LABEL_LOSS, LABEL_LOSSES, acquisition
 
 logger = logging.getLogger(__name__)
 
@@ -61,8 +59,8 @@ DEFAULT_PARAMS: dict[str, Any] = {
     # How they train (ml.learning.losses): "cross_entropy" on each row's label weighted by its agreement, or
     # "dirichlet_multinomial" on its vote counts (the posterior times its votes; one-hot for expert and
     # plurality rows) with this concentration. docs/crowd.md gives the measurement behind the default.
-    "label_loss": TrainConfig.label_loss,
-    "label_concentration": TrainConfig.label_concentration,
+    "label_loss": DEFAULT_LABEL_LOSS,
+    "label_concentration": DEFAULT_LABEL_CONCENTRATION,
 }
 
 

@@ -7,7 +7,8 @@ from typing import Any, Literal
 
 import numpy as np
 
-from ml.learning.losses import LABEL_LOSSES, LabelLoss
+from ml.crowd import DEFAULT_LABEL_CONCENTRATION, DEFAULT_LABEL_LOSS, LABEL_LOSSES
+from ml.learning.losses import LabelLoss
 from ml.learning.model import ClusterNet, ModelConfig
 
 StopReason = Literal["max_epochs", "early_stopping", "time_budget"]
@@ -43,8 +44,8 @@ class TrainConfig:
     # `label_concentration` the Dirichlet's concentration. The default, by measurement (docs/crowd.md,
     # bench/label_efficiency.py --compare-loss): on the posterior arm's labels the CNN's TPR at FPR <= 5 % rose
     # by 0.04-0.10 (three runs of 4 seeds). Without counts each label is one vote: exactly the cross-entropy.
-    label_loss: LabelLoss = "dirichlet_multinomial"
-    label_concentration: float = 10.0
+    label_loss: LabelLoss = DEFAULT_LABEL_LOSS
+    label_concentration: float = DEFAULT_LABEL_CONCENTRATION
     # Fit the binary head's temperature on the validation split after training.
     calibrate: bool = True
     seed: int = 0

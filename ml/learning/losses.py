@@ -28,10 +28,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ml.crowd import LABEL_LOSSES
 from ml.learning.labels import CLUSTER_INDICES, N_CLASSES
 
 LabelLoss = Literal["cross_entropy", "dirichlet_multinomial"]
-LABEL_LOSSES: tuple[str, ...] = ("cross_entropy", "dirichlet_multinomial")
 
 
 def balanced_class_weights(labels5: np.ndarray, n_classes: int = N_CLASSES) -> np.ndarray:
