@@ -8,7 +8,13 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
-from hunt.classify.models import Classification, SubjectStatus, VolunteerProgress, Workflow
+from hunt.classify.models import (
+    Classification,
+    CrowdAggregation,
+    SubjectStatus,
+    VolunteerProgress,
+    Workflow,
+)
 from hunt.classify.rules import RuleError, rules_validate
 from hunt.classify.services import workflow_rules_apply, workflow_subjects_sync
 
@@ -22,7 +28,8 @@ class WorkflowForm(forms.ModelForm):
         fields = (
             "name", "slug", "question", "active", "subject_sets", "include_new_sets", "ask_redshift",
             "answer_help", "retirement_limit", "retirement_rules", "gold_schedule",
-            "gold_feedback", "hidden_gold_share", "seed",
+            "gold_feedback", "hidden_gold_share", "seed", "posterior_retire_at", "posterior_min_votes",
+            "posterior_target_fpr", "posterior_target_tpr",
         )  # fmt: skip
 
     def clean_retirement_rules(self) -> Any:
@@ -49,11 +56,36 @@ class WorkflowForm(forms.ModelForm):
 @admin.register(Workflow)
 class WorkflowAdmin(admin.ModelAdmin):
     form = WorkflowForm
-    list_display = ("name", "slug", "version", "active", "retirement_limit", "gold_feedback")
-    readonly_fields = ("version", "priority_epoch", "created_at")
+    list_display = (
+        "name", "slug", "version", "active", "retirement_limit", "posterior_retire_at",
+        "posterior_calibrated_at", "gold_feedback",
+    )  # fmt: skip
+    readonly_fields = (
+        "version", "priority_epoch", "created_at", "posterior_calibrated_at", "posterior_calibration",
+    )  # fmt: skip
     filter_horizontal = ("subject_sets",)
     prepopulated_fields = {"slug": ("name",)}
     actions = ("sync_subjects", "apply_rules")
+
+    @admin.display(description="Posterior calibration on gold (latest crowd aggregation)")
+    def posterior_calibration(self, obj: Workflow) -> str:
+        run = CrowdAggregation.objects.filter(workflow=obj).first()
+        if run is None:
+            return "No crowd aggregation yet."
+        calibration = run.stats.get("calibration")
+        if not calibration:
+            return f"Run #{run.pk}: no target set; retired at {run.stats.get('retire_at')}."
+        if calibration["threshold"] is None:
+            return (
+                f"Run #{run.pk}: not calibrated ({calibration['note']}); "
+                f"retired at {run.stats.get('retire_at')}."
+            )
+        return (
+            f"Run #{run.pk}: threshold {calibration['threshold']:.5g} on {calibration['gold']} gold "
+            f"({calibration['wrong']} with a wrong label): TPR {calibration['tpr']:.3f}, "
+            f"FPR {calibration['fpr']:.3f}"
+            + (f"; {calibration['note']}" if calibration["note"] else "")
+        )
 
     def save_model(
         self, request: HttpRequest, obj: Workflow, form: forms.ModelForm, change: bool

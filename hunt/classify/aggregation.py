@@ -10,8 +10,11 @@ classification write path is unchanged. One run:
 3. fits Dawid-Skene with gold clamped (`ml.crowd.dawid_skene`, empirical-Bayes pseudo-votes);
 4. stores each subject's posterior (with a history row when its votes changed), each volunteer's skill (the
    Dawid-Skene confusion and the SWAP-style gold confusion with pseudo-counts), and the run;
-5. retires active subjects whose posterior from the votes alone reaches the workflow's `posterior_retire_at`
-   with at least `posterior_min_votes` votes (reason "posterior"), beside the count limit and the rules.
+5. calibrates the threshold on gold where the workflow sets a target (`posterior_target_fpr` / `_tpr`,
+   `ml.crowd.skill.calibrate_rates`), stores it on the workflow (`posterior_calibrated_at`) and the run;
+6. retires active subjects whose posterior from the votes alone reaches that threshold (or, without a target or
+   with too little gold, the workflow's `posterior_retire_at`) with at least `posterior_min_votes` votes
+   (reason "posterior"), beside the count limit and the rules.
 docs/crowd.md explains the choices and the figures.
 """
 
@@ -110,6 +113,7 @@ def crowd_aggregate(
     ]
     weight = np.array([v.weight for v in verdicts], dtype=np.float64)
     n_workers = n_volunteers
+    human_votes = task.size
     if model_voter:
         task, worker, label, weight, n_workers = _with_model_voter(
             workflow, task_of, task, worker, label, weight, class_index
@@ -130,11 +134,18 @@ def crowd_aggregate(
         converged=result.converged,
     )  # fmt: skip
     _posteriors_write(run, statuses, result.posterior, voted, gold, now)
-    retired = _retire(workflow, statuses, free, voted, now)
+    calibration = _calibrate(workflow, free, voted, gold)
+    threshold = workflow.posterior_retire_at
+    if calibration is not None and calibration.threshold is not None:
+        threshold = calibration.threshold
+    retired = _retire(workflow, statuses, free, voted, now, threshold)
     _skills_write(workflow, volunteer_ids, result.confusion, answers, task, worker, label, gold,
                   gold_seen, gold_correct, verdicts, result.prior)  # fmt: skip
     run.retired = retired
     run.stats = _stats(result, free, voted, gold, verdicts, workflow)
+    run.stats["retire_at"] = threshold
+    run.stats["model_votes"] = int(task.size - human_votes)
+    run.stats["calibration"] = None if calibration is None else calibration.to_json()
     run.seconds = time.perf_counter() - started
     run.save(update_fields=["retired", "stats", "seconds"])
     return run
@@ -144,16 +155,28 @@ def _with_model_voter(
     workflow: Workflow, task_of: dict[int, int], task: np.ndarray, worker: np.ndarray,
     label: np.ndarray, weight: np.ndarray, class_index: dict[str, int],
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:  # fmt: skip
-    """Gravity Spy's idea: the serving model's most probable class is one more vote, with its own skill."""
-    from hunt.learning.models import Prediction
+    """Gravity Spy's idea: the serving model's most probable class is one more vote, with its own skill.
+
+    Only on subjects the model did not train on (not in its snapshot's training rows): on those it would mostly
+    echo the crowd's own labels back, and the posterior would count them twice.
+    """
+    from hunt.learning.models import LabelSnapshotRow, ModelVersion, Prediction
 
     extra = len(weight)
+    champion = ModelVersion.objects.filter(is_champion=True).select_related("run").first()
+    if champion is None:
+        return task, worker, label, weight, extra
+    trained = set(
+        LabelSnapshotRow.objects.filter(
+            snapshot_id=champion.run.snapshot_id, split=LabelSnapshotRow.Split.TRAIN
+        ).values_list("subject_id", flat=True)
+    )
     rows = [
         (task_of[pk], class_index[max(probs, key=probs.get)])
         for pk, probs in Prediction.objects.filter(
-            model_version__is_champion=True, subject_id__in=task_of
+            model_version=champion, subject_id__in=task_of
         ).values_list("subject_id", "class_probabilities")
-        if probs
+        if probs and pk not in trained
     ]
     if not rows:
         return task, worker, label, weight, extra
@@ -197,14 +220,41 @@ def _posteriors_write(
     SubjectPosteriorHistory.objects.bulk_create(history, batch_size=5000)
 
 
+def _judged_gold(
+    workflow: Workflow, free: np.ndarray, voted: np.ndarray, gold: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(confidence, correct) of the gold subjects with enough votes to retire: votes alone, no clamp."""
+    judged = (gold >= 0) & (voted >= max(workflow.posterior_min_votes, 1))
+    return free.max(axis=1)[judged], free.argmax(axis=1)[judged] == gold[judged]
+
+
+def _calibrate(
+    workflow: Workflow, free: np.ndarray, voted: np.ndarray, gold: np.ndarray
+) -> skill.RateCalibration | None:
+    """The workflow's target TPR/FPR turned into a threshold on this run's gold; stored on the workflow."""
+    if workflow.posterior_target_fpr is None and workflow.posterior_target_tpr is None:
+        calibration = None
+    else:
+        confidence, correct = _judged_gold(workflow, free, voted, gold)
+        calibration = skill.calibrate_rates(
+            confidence, correct, target_fpr=workflow.posterior_target_fpr,
+            target_tpr=workflow.posterior_target_tpr,
+        )  # fmt: skip
+    value = None if calibration is None else calibration.threshold
+    if workflow.posterior_calibrated_at != value:
+        Workflow.objects.filter(pk=workflow.pk).update(posterior_calibrated_at=value)
+        workflow.posterior_calibrated_at = value
+    return calibration
+
+
 def _retire(
     workflow: Workflow,
     statuses: list[tuple[Any, ...]],
     free: np.ndarray,
     voted: np.ndarray,
     now: Any,
+    threshold: float | None,
 ) -> int:
-    threshold = workflow.posterior_retire_at
     if threshold is None:
         return 0
     confident = (voted >= max(workflow.posterior_min_votes, 1)) & (free.max(axis=1) >= threshold)
@@ -255,12 +305,9 @@ def _stats(
     verdicts: list[skill.SpamVerdict], workflow: Workflow,
 ) -> dict[str, Any]:  # fmt: skip
     """Flags, and the threshold that would reach each target accuracy on gold (votes alone, no clamp)."""
-    judged = (gold >= 0) & (voted >= max(workflow.posterior_min_votes, 1))
-    correct = free.argmax(axis=1)[judged] == gold[judged]
+    confidence, correct = _judged_gold(workflow, free, voted, gold)
     calibrated = {
-        str(target): skill.calibrate_threshold(
-            free.max(axis=1)[judged], correct, target_accuracy=target
-        )
+        str(target): skill.calibrate_threshold(confidence, correct, target_accuracy=target)
         for target in CALIBRATION_TARGETS
     }
     return {
@@ -269,7 +316,7 @@ def _stats(
             flag: sum(1 for v in verdicts if v.flag == flag)
             for flag in ("constant", "uninformative")
         },
-        "gold_judged": int(judged.sum()),
+        "gold_judged": int(correct.size),
         "gold_accuracy_votes_alone": float(correct.mean()) if correct.size else None,
         "calibrated_threshold": calibrated,
     }

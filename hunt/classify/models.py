@@ -7,6 +7,7 @@ with `UPDATE ... SET n = n + 1` in the same transaction as the insert, so no upd
 
 import uuid
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from hunt.accounts.models import Volunteer
@@ -102,6 +103,30 @@ class Workflow(models.Model):
     )
     posterior_min_votes = models.PositiveIntegerField(
         default=3, help_text="Votes a subject needs before its posterior may retire it."
+    )
+    # Calibration on gold (ml.crowd.skill.calibrate_rates): with a target the crowd job chooses the threshold
+    # itself, from the gold subjects' posteriors from their votes alone, and retires at it; posterior_retire_at
+    # is then the fallback while there is too little gold.
+    posterior_target_fpr = models.FloatField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0.0001), MaxValueValidator(0.9999)],
+        help_text="Calibrate the posterior threshold on gold: at most this share of the gold subjects whose "
+        "votes-alone label is wrong may retire (e.g. 0.05). Empty: no FPR target.",
+    )
+    posterior_target_tpr = models.FloatField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0.0001), MaxValueValidator(0.9999)],
+        help_text="At least this share of the rightly-labelled gold subjects should retire (e.g. 0.8); with an "
+        "FPR target too, the FPR decides and the run says whether this held. Empty: no TPR target.",
+    )
+    posterior_calibrated_at = models.FloatField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The threshold the latest crowd aggregation calibrated on gold and retired at; empty while "
+        "no target is set or there is too little gold (posterior_retire_at applies then).",
     )
     # Bumped whenever what a volunteer answers changes (question, answers, redshift follow-up).
     version = models.PositiveIntegerField(default=1)

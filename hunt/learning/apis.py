@@ -30,6 +30,7 @@ from hunt.learning.services import (
     training_run_cancel,
     training_run_start,
 )
+from ml.crowd import LABEL_LOSSES
 
 
 class TrainingRunOutput(serializers.ModelSerializer):
@@ -68,6 +69,14 @@ class TrainingRunInput(serializers.Serializer):
     seed = serializers.IntegerField(required=False, min_value=0, max_value=SEED_LIMIT - 1)
     epochs = serializers.IntegerField(required=False, min_value=1, max_value=200)
     min_votes = serializers.IntegerField(required=False, min_value=1, max_value=100)
+    label_loss = serializers.ChoiceField(
+        choices=LABEL_LOSSES, required=False,
+        help_text="dirichlet_multinomial (default: the vote counts) or cross_entropy (docs/crowd.md).",
+    )  # fmt: skip
+    label_concentration = serializers.FloatField(
+        required=False, min_value=0.01, max_value=1e5,
+        help_text="The Dirichlet-multinomial's concentration (10): how much a subject's extra votes count.",
+    )  # fmt: skip
     confirm_unchanged = serializers.BooleanField(
         required=False,
         default=False,

@@ -125,21 +125,51 @@ def _outputs_delete(run: TrainingRun) -> None:
         logger.exception("training run #%s: its outputs could not be removed", run.pk)
 
 
-def _rows(run: TrainingRun) -> dict[str, tuple[list[int], np.ndarray, np.ndarray]]:
-    """Per split: subject ids, 5-class label indices and sample weights (crowd agreement)."""
-    out: dict[str, tuple[list[int], list[int], list[float]]] = {}
+def _rows(run: TrainingRun) -> dict[str, tuple[list[int], np.ndarray, np.ndarray, np.ndarray]]:
+    """Per split: subject ids, 5-class label indices, sample weights (crowd agreement) and vote counts.
+
+    The counts (for the Dirichlet-multinomial loss) are the row's soft label (the crowd posterior) times its
+    votes; a row without one (an expert label, a plurality label) puts its votes, at least one, on its label.
+    """
+    out: dict[str, tuple[list[int], list[int], list[float], list[list[float]]]] = {}
     rows = LabelSnapshotRow.objects.filter(snapshot=run.snapshot).order_by("subject_id")
-    for subject_id, label, agreement, split in rows.values_list(
-        "subject_id", "label", "agreement", "split"
+    for subject_id, label, agreement, split, votes, probabilities in rows.values_list(
+        "subject_id", "label", "agreement", "split", "votes", "probabilities"
     ):
-        ids, labels, weights = out.setdefault(split, ([], [], []))
+        ids, labels, weights, counts = out.setdefault(split, ([], [], [], []))
         ids.append(subject_id)
-        labels.append(CLASSES.index(label))
+        index = CLASSES.index(label)
+        labels.append(index)
         weights.append(agreement)
+        if probabilities:
+            counts.append([max(votes, 1) * float(p) for p in probabilities])
+        else:
+            counts.append(
+                [float(max(votes, 1)) if k == index else 0.0 for k in range(len(CLASSES))]
+            )
     return {
-        split: (ids, np.asarray(labels, dtype=np.int64), np.asarray(weights, dtype=np.float32))
-        for split, (ids, labels, weights) in out.items()
+        split: (
+            ids,
+            np.asarray(labels, dtype=np.int64),
+            np.asarray(weights, dtype=np.float32),
+            np.asarray(counts, dtype=np.float32).reshape(len(ids), len(CLASSES)),
+        )
+        for split, (ids, labels, weights, counts) in out.items()
     }
+
+
+def label_recipe(params: dict[str, Any], snapshot: Any) -> dict[str, Any]:
+    """What the labels were and how they trained, for the run's metrics and the model version."""
+    loss = str(params.get("label_loss", "cross_entropy"))
+    recipe: dict[str, Any] = {"aggregation": snapshot.aggregation, "loss": loss}
+    if loss == "dirichlet_multinomial":
+        recipe["concentration"] = float(params["label_concentration"])
+        recipe["targets"] = "votes x crowd posterior (one-hot votes for expert and plurality rows)"
+        recipe["weights"] = "1 (the counts carry the confidence)"
+    else:
+        recipe["targets"] = "the label (the posterior's most probable class)"
+        recipe["weights"] = "agreement (the posterior's top probability, 1 for expert rows)"
+    return recipe
 
 
 def _progress_writer(
@@ -201,7 +231,7 @@ def _train_and_register(
     # Train on the training regions; the validation regions (whole sky cells, so no neighbour of a validation
     # subject is trained on) stop training early, fit the temperature and pick the champion. The locked test
     # regions are not in the snapshot at all: only the evaluation reads them.
-    ids, labels, weights = splits["train"]
+    ids, labels, weights, counts = splits["train"]
     validation = np.zeros(len(ids), dtype=bool)
     val = splits.get("validation")
     # Both sides of cluster-vs-not are needed for early stopping on AUC-like figures and for calibration.
@@ -210,16 +240,21 @@ def _train_and_register(
         ids = ids + val[0]
         labels = np.concatenate([labels, val[1]])
         weights = np.concatenate([weights, val[2]])
+        counts = np.concatenate([counts, val[3]])
         validation = np.concatenate([validation, np.ones(len(val[0]), dtype=bool)])
     config = TrainConfig(
         seed=int(params["seed"]), max_epochs=int(params["epochs"]), batch_size=int(params["batch_size"]),
         learning_rate=float(params["learning_rate"]), patience=int(params["patience"]),
         num_threads=settings.TORCH_NUM_THREADS,
+        label_loss=params.get("label_loss", "cross_entropy"),
+        label_concentration=float(params.get("label_concentration", TrainConfig.label_concentration)),
     )  # fmt: skip
+    if config.label_loss == "dirichlet_multinomial":
+        weights = np.ones_like(weights)
     attempt.beat(stage=TrainingRun.Stage.LOADING)
     images = subject_images(ids)
     result = train(
-        images, labels, weights=weights, config=config,
+        images, labels, weights=weights, config=config, counts=counts,
         progress=_progress_writer(run, attempt, on_progress), should_stop=_should_stop(attempt),
         # A snapshot without two classes in its validation regions (a tiny survey) falls back to a
         # stratified random share of the training rows, and says so in the metrics.
@@ -265,7 +300,10 @@ def _train_and_register(
     version.save()
     expected = _predictions_write(version, model, int(params.get("mc_samples", 8)), attempt)
     model_version_complete(version=version, expected=expected)
-    run.metrics = {"validation": result.val_metrics, "selection": selection_metrics}
+    run.metrics = {
+        "validation": result.val_metrics, "selection": selection_metrics,
+        "labels": label_recipe(params, run.snapshot),
+    }  # fmt: skip
     attempt.beat(metrics=run.metrics)
     attempt.check()
     return version, selection

@@ -33,7 +33,7 @@ from hunt.learning.models import (
     run_outputs_delete,
 )
 from hunt.learning.snapshots import label_snapshot_create
-from ml.crowd import acquisition
+from ml.crowd import DEFAULT_LABEL_CONCENTRATION, DEFAULT_LABEL_LOSS, LABEL_LOSSES, acquisition
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +56,11 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "never_prioritised_share": 0.05,
     # Crowd labels: "posterior" (the crowd model's, where the aggregation job wrote one) or "plurality".
     "aggregation": "posterior",
+    # How they train (ml.learning.losses): "cross_entropy" on each row's label weighted by its agreement, or
+    # "dirichlet_multinomial" on its vote counts (the posterior times its votes; one-hot for expert and
+    # plurality rows) with this concentration. docs/crowd.md gives the measurement behind the default.
+    "label_loss": DEFAULT_LABEL_LOSS,
+    "label_concentration": DEFAULT_LABEL_CONCENTRATION,
 }
 
 
@@ -72,6 +77,17 @@ def _check_params(params: dict[str, Any]) -> None:
     seed = params["seed"]
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < SEED_LIMIT:
         raise InvalidTrainingParams(f"seed must be an integer from 0 to {SEED_LIMIT - 1}")
+    if params["label_loss"] not in LABEL_LOSSES:
+        raise InvalidTrainingParams(f"label_loss must be one of {', '.join(LABEL_LOSSES)}")
+    concentration = params["label_concentration"]
+    if (
+        isinstance(concentration, bool)
+        or not isinstance(concentration, int | float)
+        or not 0 < concentration < 1e6
+    ):
+        raise InvalidTrainingParams("label_concentration must be a positive number below 1e6")
+    if params["aggregation"] not in ("posterior", "plurality"):
+        raise InvalidTrainingParams("aggregation must be 'posterior' or 'plurality'")
 
 
 class TrainingAlreadyActive(Exception):

@@ -11,9 +11,19 @@ No Django and no torch, so a benchmark, a test or a training host can use it alo
   calibrated on gold.
 * `ml.crowd.acquisition`: BALD from Monte Carlo samples and the selection streams of active learning.
 
+How the crowd's labels train the CNN (`ml.learning.losses`; named here, free of torch, so that the web process
+can check training parameters): `LABEL_LOSSES`, the Dirichlet-multinomial on vote counts by default, by
+measurement (docs/crowd.md, "Training from posteriors").
+
 Classes are the Hunt's five, in `CLASSES` order (the CNN head's order, `ml.learning.labels.HUNT_CLASSES`).
 """
+
+from typing import Final
 
 CLASSES = ("cluster_low_z", "cluster_high_z", "galaxy", "point", "other")
 N_CLASSES = len(CLASSES)
 CLUSTER = (0, 1)  # indices of the two cluster classes
+
+LABEL_LOSSES: tuple[str, ...] = ("cross_entropy", "dirichlet_multinomial")
+DEFAULT_LABEL_LOSS: Final = "dirichlet_multinomial"
+DEFAULT_LABEL_CONCENTRATION = 10.0

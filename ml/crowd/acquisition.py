@@ -78,3 +78,33 @@ def priorities(
     priority[never] = places[never]
     stream[never] = 3
     return np.clip(priority, 0.0, np.nextafter(1.0, 0.0)), stream
+
+
+def pooled_confusion(
+    posterior: np.ndarray, task: np.ndarray, answer: np.ndarray, pseudo: float = 1.0
+) -> np.ndarray:
+    """(K, K) the whole crowd's p(answer | true class): each vote counted under its subject's posterior."""
+    q = np.asarray(posterior, dtype=np.float64)
+    k = q.shape[1]
+    counts = np.full((k, k), pseudo / k) + pseudo * np.eye(k)
+    by_answer = np.zeros((k, k))  # [answer, true]
+    np.add.at(by_answer, np.asarray(answer, dtype=np.int64), q[np.asarray(task, dtype=np.int64)])
+    counts += by_answer.T
+    result: np.ndarray = counts / counts.sum(axis=1, keepdims=True)
+    return result
+
+
+def label_gain(posterior: np.ndarray, confusion: np.ndarray) -> np.ndarray:
+    """(N,) the expected rise in P(the subject's label is right) from one more vote by an average volunteer.
+
+    With posterior pi and the crowd's confusion C[true, answer], the label after answer a is the argmax of
+    pi * C[:, a], right with probability max_t pi_t C[t, a] / P(a); so the expected P(right) after the vote is
+    sum_a max_t pi_t C[t, a], and the gain that minus max_t pi_t (>= 0). A subject without votes gains the most;
+    a sure one, or one whose next vote could not change its label, nothing: the vote is better spent elsewhere.
+    This is a label-side acquisition (what the *labels* need), beside BALD (what the *model* needs).
+    """
+    pi = np.asarray(posterior, dtype=np.float64)
+    c = np.asarray(confusion, dtype=np.float64)
+    joint = pi[:, :, None] * c[None, :, :]  # (N, true, answer)
+    result: np.ndarray = np.clip(joint.max(axis=1).sum(axis=1) - pi.max(axis=1), 0.0, None)
+    return result

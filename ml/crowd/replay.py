@@ -52,7 +52,8 @@ def plurality(counts: np.ndarray) -> np.ndarray:
     return out
 
 
-def _counts(votes: Votes, given: np.ndarray) -> np.ndarray:
+def given_counts(votes: Votes, given: np.ndarray) -> np.ndarray:
+    """(N, K) the answers of each subject's first `given` votes, counted per class."""
     mask = np.arange(votes.answer.shape[1])[None, :] < given[:, None]
     out = np.zeros((given.size, N_CLASSES))
     rows = np.repeat(np.arange(given.size), votes.answer.shape[1])
@@ -61,19 +62,27 @@ def _counts(votes: Votes, given: np.ndarray) -> np.ndarray:
 
 
 def aggregate(
-    votes: Votes, given: np.ndarray, *, n_workers: int, gold: np.ndarray, method: str
-) -> tuple[np.ndarray, np.ndarray]:
+    votes: Votes, given: np.ndarray, *, n_workers: int, gold: np.ndarray, method: str,
+    model_answer: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """(posterior with gold clamped, posterior from the votes alone) per subject.
 
     The second is what retirement reads: a gold subject retires when its volunteers are sure, like any other
-    (its gold still teaches the confusion matrices).
+    (its gold still teaches the confusion matrices). `model_answer` (N,) is a model's class per subject (-1:
+    none): one more voter with its own confusion matrix (Gravity Spy's idea, `--model-voter` in production).
     """
     if method == "plurality":
-        labels = plurality(_counts(votes, given))
+        labels = plurality(given_counts(votes, given))
         return labels, labels
     mask = (np.arange(votes.answer.shape[1])[None, :] < given[:, None]).ravel()
     task = np.repeat(np.arange(given.size), votes.answer.shape[1])[mask]
     worker, answer = votes.volunteer.ravel()[mask], votes.answer.ravel()[mask]
+    if model_answer is not None:
+        has = np.flatnonzero(model_answer >= 0)
+        task = np.concatenate([task, has])
+        worker = np.concatenate([worker, np.full(has.size, n_workers)])
+        answer = np.concatenate([answer, model_answer[has]])
+        n_workers += 1
     result = dawid_skene(
         task,
         worker,
@@ -105,8 +114,13 @@ def replay(
     rng: np.random.Generator | None = None,
     measure: Callable[[ReplayState], dict[str, float]] | None = None,
     on_round: Callable[[ReplayState], None] | None = None,
+    model_answer: Callable[[], np.ndarray | None] | None = None,
 ) -> ReplayState:
-    """Spend up to `budget` votes under `rule`; `measure` is called after every round and its dict recorded."""
+    """Spend up to `budget` votes under `rule`; `measure` is called after every round and its dict recorded.
+
+    `model_answer`, asked every round, gives a model's class per subject (-1: none) as one more voter for the
+    posterior (never counted in `min_votes` or the budget).
+    """
     if rule not in ("count", "rules", "posterior"):
         raise ValueError(f"unknown rule {rule!r}")
     n, cap = votes.answer.shape
@@ -128,9 +142,10 @@ def replay(
         state.given[chosen] += 1
         state.spent += int(chosen.size)
         state.posterior, free = aggregate(
-            votes, state.given, n_workers=n_workers, gold=gold, method=method
-        )
-        counts = _counts(votes, state.given)
+            votes, state.given, n_workers=n_workers, gold=gold, method=method,
+            model_answer=None if model_answer is None else model_answer(),
+        )  # fmt: skip
+        counts = given_counts(votes, state.given)
         total = state.given
         done = total >= limit
         if rule == "rules":

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ml.crowd import CLUSTER, N_CLASSES
+from ml.metrics.threshold import confusion_at, threshold_grid_counts
 
 # Prior counts: 2 on the diagonal and 0.25 on each of the 4 wrong answers = a newcomer right 2/3 of the time.
 PSEUDO_DIAGONAL = 2.0
@@ -129,3 +130,92 @@ def calibrate_threshold(
         if above.sum() >= 5 and ok[above].mean() >= target_accuracy:
             return float(threshold)
     return None
+
+
+# The thresholds a target TPR/FPR may choose from: 0.5 to 0.99 in steps of 0.01, then 1 - 10^-x up to 1 - 1e-5
+# (a Dawid-Skene posterior is often 0.999 and more, where the steps must be finer).
+RATE_GRID = np.unique(
+    np.concatenate([np.round(np.linspace(0.5, 0.99, 50), 4), 1.0 - np.logspace(-2, -5, 31)])
+)
+# Gold needed before a target TPR/FPR moves the threshold: judged gold subjects, and wrong ones among them
+# (an FPR measured on fewer than five wrong labels is one subject's accident).
+CALIBRATION_MIN_GOLD = 20
+CALIBRATION_MIN_WRONG = 5
+
+
+@dataclass(frozen=True)
+class RateCalibration:
+    """The threshold a target TPR/FPR chose on gold (None when it could not), and the rates there.
+
+    Retiring is a decision about the subject's label: a gold subject whose votes-alone label is right and that
+    would retire is a true positive, one whose label is wrong and would retire (retired with a wrong label) a
+    false positive. TPR: share of the rightly-labelled gold subjects that would retire; FPR: share of the
+    wrongly-labelled ones that would.
+    """
+
+    threshold: float | None
+    tpr: float | None
+    fpr: float | None
+    gold: int
+    wrong: int
+    met: bool
+    note: str
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "threshold": self.threshold, "tpr": self.tpr, "fpr": self.fpr, "gold": self.gold,
+            "wrong": self.wrong, "met": self.met, "note": self.note,
+        }  # fmt: skip
+
+
+def calibrate_rates(
+    confidence: np.ndarray,
+    correct: np.ndarray,
+    *,
+    target_fpr: float | None = None,
+    target_tpr: float | None = None,
+) -> RateCalibration:
+    """The retirement threshold that meets a target FPR (the lowest such: the most retirements) or, with only a
+    target TPR, the highest threshold that keeps that TPR (the fewest wrong retirements).
+
+    With both, the FPR target decides (a wrong retirement is the costlier error) and ``met`` says whether the
+    TPR target held too. ``confidence`` is each judged gold subject's max posterior from its votes alone (no
+    gold clamp), ``correct`` whether that posterior's argmax is the gold class. Too little gold gives
+    ``threshold=None`` with the reason in ``note``.
+    """
+    if target_fpr is None and target_tpr is None:
+        raise ValueError("give a target FPR, a target TPR or both")
+    for name, target in (("target_fpr", target_fpr), ("target_tpr", target_tpr)):
+        if target is not None and not 0.0 < target < 1.0:
+            raise ValueError(f"{name} must lie strictly between 0 and 1, got {target}")
+    conf = np.asarray(confidence, dtype=np.float64)
+    ok = np.asarray(correct, dtype=bool)
+    if conf.shape != ok.shape or conf.ndim != 1:
+        raise ValueError("confidence and correct must be 1-D and of one length")
+    gold, wrong = int(ok.size), int((~ok).sum())
+    if gold < CALIBRATION_MIN_GOLD or wrong < CALIBRATION_MIN_WRONG:
+        note = (
+            f"{gold} judged gold subjects, {wrong} with a wrong label: at least "
+            f"{CALIBRATION_MIN_GOLD} and {CALIBRATION_MIN_WRONG} needed"
+        )
+        return RateCalibration(None, None, None, gold, wrong, False, note)
+    if gold == wrong:
+        return RateCalibration(None, None, None, gold, wrong, False, "no gold label is right")
+    labels = ok.astype(np.int64)
+    grid, tp, fp = threshold_grid_counts(conf, labels, RATE_GRID)
+    tpr, fpr = tp / (gold - wrong), fp / wrong
+    if target_fpr is not None:
+        admissible = np.flatnonzero(fpr <= target_fpr)
+        index = int(admissible[0]) if admissible.size else None
+    else:
+        assert target_tpr is not None
+        admissible = np.flatnonzero(tpr >= target_tpr)
+        index = int(admissible[-1]) if admissible.size else None
+    if index is None:
+        return RateCalibration(
+            None, None, None, gold, wrong, False, "no threshold on the grid meets the target"
+        )
+    at = confusion_at(conf, labels, float(grid[index]))
+    met = target_tpr is None or at.tpr >= target_tpr
+    note = "" if met else f"the target TPR {target_tpr} does not hold at the target FPR"
+    return RateCalibration(float(grid[index]), at.tpr, at.fpr, gold, wrong, met, note)

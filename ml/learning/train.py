@@ -2,7 +2,9 @@
 
 The recipe: a validation split (the caller's, e.g. whole sky regions, or a stratified random one); AdamW with a cosine-decaying learning rate; a random
 flip/rotation per image per epoch; BCE on cluster-vs-not plus class-weighted cross-entropy on the
-five classes, each image weighted by the caller's per-sample weight; early stopping on the
+five classes, each image weighted by the caller's per-sample weight (or, with
+``TrainConfig.label_loss="dirichlet_multinomial"``, the Beta- and Dirichlet-multinomial of each image's vote
+counts, ``ml.learning.losses``); early stopping on the
 validation loss, keeping the best epoch's weights; finally temperature scaling of the binary head
 on the same validation split. Modality dropout hides the optical band of a share of every class
 each epoch (``TrainConfig.optical_dropout``). Everything random comes from ``config.seed``, and torch runs in
@@ -31,7 +33,7 @@ from ml.learning.config import (
     TrainResult,
 )
 from ml.learning.labels import check_labels, cluster_targets, stratified_split
-from ml.learning.losses import ClusterLoss, balanced_class_weights
+from ml.learning.losses import ClusterLoss, balanced_class_weights, one_hot_counts
 from ml.learning.model import ClusterNet, check_images
 from ml.learning.predict import raw_logits
 from ml.metrics import brier_score, expected_calibration_error, roc_auc, tpr_at_fpr
@@ -44,8 +46,12 @@ ECE_BINS = 15
 
 
 def _check_inputs(
-    images: np.ndarray, labels5: np.ndarray, weights: np.ndarray | None, config: TrainConfig
-) -> tuple[np.ndarray, np.ndarray]:
+    images: np.ndarray,
+    labels5: np.ndarray,
+    weights: np.ndarray | None,
+    counts: np.ndarray | None,
+    config: TrainConfig,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     check_images(images, config.model)
     labels = check_labels(labels5)
     if labels.size != images.shape[0]:
@@ -56,7 +62,21 @@ def _check_inputs(
         w = np.asarray(weights, dtype=np.float32)
         if w.shape != labels.shape or not np.isfinite(w).all() or (w < 0).any():
             raise ValueError("weights must be finite, non-negative and one per image")
-    return labels, w
+    if config.label_loss != "dirichlet_multinomial":
+        return labels, w, None
+    if counts is None:
+        return labels, w, one_hot_counts(labels)
+    c = np.asarray(counts, dtype=np.float32)
+    if (
+        c.shape != (labels.size, config.model.n_classes)
+        or not np.isfinite(c).all()
+        or (c < 0).any()
+        or not (c.sum(axis=1) > 0).all()
+    ):
+        raise ValueError(
+            "counts must be finite, non-negative, one row of class counts per image, none all zero"
+        )
+    return labels, w, c
 
 
 def _pos_weight(config: TrainConfig, train_labels: np.ndarray) -> float:
@@ -73,6 +93,7 @@ def _evaluate(
     x: torch.Tensor,
     labels: np.ndarray,
     weights: np.ndarray,
+    counts: np.ndarray | None,
     loss_fn: ClusterLoss,
     batch_size: int,
 ) -> tuple[dict[str, float], np.ndarray]:
@@ -80,7 +101,8 @@ def _evaluate(
     logit, class_logits = raw_logits(model, x, batch_size)
     y = torch.from_numpy(labels)
     w = torch.from_numpy(weights)
-    loss = loss_fn(torch.from_numpy(logit), torch.from_numpy(class_logits), y, w)
+    n = None if counts is None else torch.from_numpy(counts)
+    loss = loss_fn(torch.from_numpy(logit), torch.from_numpy(class_logits), y, w, n)
     target = cluster_targets(labels)
     metrics = {
         "loss": float(loss),
@@ -119,6 +141,7 @@ def train(
     progress: ProgressCallback | None = None,
     should_stop: Callable[[], bool] | None = None,
     validation: np.ndarray | None = None,
+    counts: np.ndarray | None = None,
 ) -> TrainResult:
     """Train a :class:`ClusterNet` on (N, C, S, S) float32 cutouts (``ml.render.cnn_input``) with 5-class labels 0..4.
 
@@ -130,7 +153,7 @@ def train(
     Raises ValueError on malformed input.
     """
     config = config or TrainConfig()
-    labels, w = _check_inputs(images, labels5, weights, config)
+    labels, w, n = _check_inputs(images, labels5, weights, counts, config)
     val_mask = None if validation is None else np.asarray(validation, dtype=bool)
     if val_mask is not None and (
         val_mask.shape != labels.shape or not val_mask.any() or val_mask.all()
@@ -141,13 +164,14 @@ def train(
     with torch_session(
         threads=config.num_threads, deterministic=config.deterministic, seed=config.seed
     ):
-        return _train(images, labels, w, config, progress, should_stop, val_mask)
+        return _train(images, labels, w, n, config, progress, should_stop, val_mask)
 
 
 def _train(
     images: np.ndarray,
     labels: np.ndarray,
     weights: np.ndarray,
+    counts: np.ndarray | None,
     config: TrainConfig,
     progress: ProgressCallback | None,
     should_stop: Callable[[], bool] | None,
@@ -163,6 +187,8 @@ def _train(
     x_val = x[torch.from_numpy(val_idx)]
     y_all = torch.from_numpy(labels)
     w_all = torch.from_numpy(weights)
+    n_all = None if counts is None else torch.from_numpy(counts)
+    val_counts = None if counts is None else counts[val_idx]
 
     model = ClusterNet(config.model)
     class_weights = (
@@ -170,7 +196,12 @@ def _train(
         if config.class_weighting
         else np.ones(config.model.n_classes)
     )
-    loss_fn = ClusterLoss(class_weights, _pos_weight(config, labels[train_idx]))
+    loss_fn = ClusterLoss(
+        class_weights,
+        _pos_weight(config, labels[train_idx]),
+        label_loss=config.label_loss,
+        concentration=config.label_concentration,
+    )
     optimizer = torch.optim.AdamW(
         model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
     )
@@ -243,7 +274,8 @@ def _train(
             batch = batch.contiguous(memory_format=torch.channels_last)
             cluster_logit, class_logits = model(batch)
             batch_w = w_all[index]
-            loss = loss_fn(cluster_logit, class_logits, y_all[index], batch_w)
+            batch_n = None if n_all is None else n_all[index]
+            loss = loss_fn(cluster_logit, class_logits, y_all[index], batch_w, batch_n)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
@@ -256,7 +288,13 @@ def _train(
 
         t0 = time.perf_counter()
         latest, _ = _evaluate(
-            model, x_val, labels[val_idx], weights[val_idx], loss_fn, config.eval_batch_size
+            model,
+            x_val,
+            labels[val_idx],
+            weights[val_idx],
+            val_counts,
+            loss_fn,
+            config.eval_batch_size,
         )
         val_seconds += time.perf_counter() - t0
         train_loss = loss_sum / max(weight_sum, 1e-12)
@@ -302,7 +340,13 @@ def _train(
         model.load_state_dict(best["state"])
     model.eval()
     base, logit = _evaluate(
-        model, x_val, labels[val_idx], weights[val_idx], loss_fn, config.eval_batch_size
+        model,
+        x_val,
+        labels[val_idx],
+        weights[val_idx],
+        val_counts,
+        loss_fn,
+        config.eval_batch_size,
     )
     val_target = cluster_targets(labels[val_idx])
     if config.calibrate and 0 < val_target.sum() < val_target.size:

@@ -90,7 +90,8 @@ def test_rules_edited_in_the_admin_take_effect_without_a_restart(
         "ask_redshift": "on", "answer_help": '{"cluster": "c"}', "retirement_limit": "15",
         "retirement_rules": '[{"if": {"classifications_at_least": 2}, "reason": "two_votes"}]',
         "gold_schedule": '[[20, 0.4], [null, 0.1]]', "gold_feedback": "on",
-        "hidden_gold_share": "0", "seed": "0",
+        "hidden_gold_share": "0", "seed": "0", "posterior_retire_at": "0.995",
+        "posterior_min_votes": "3",
     }  # fmt: skip
     response = staff_client.post(
         reverse("admin:classify_workflow_change", args=[workflow.pk]), form

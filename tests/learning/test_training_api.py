@@ -45,6 +45,20 @@ def test_a_seed_outside_32_bits_is_a_400_before_any_run_is_made(
     assert TrainingRun.objects.count() == 0
 
 
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("label_loss", "hinge"), ("label_concentration", 0), ("label_concentration", "x")],
+)
+def test_a_bad_label_loss_is_a_400_before_any_run_is_made(
+    staff_client: Client, labelled_workflow: Callable[..., Workflow], field: str, value: Any
+) -> None:
+    labelled_workflow()
+    response = staff_client.post(RUNS, TINY | {field: value}, content_type="application/json")
+    assert response.status_code == 400, response.content
+    assert field in response.json()
+    assert TrainingRun.objects.count() == 0
+
+
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_a_triggered_run_goes_queued_running_succeeded_and_reorders_the_queue(

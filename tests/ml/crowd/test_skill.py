@@ -85,3 +85,57 @@ def test_priorities_keep_the_never_prioritised_sample_and_each_stream():
     order = np.argsort(priority[bald_stream])
     assert (np.diff(info[bald_stream][order]) <= 1e-12).all()
     assert ((priority >= 0) & (priority < 1)).all()
+
+
+def _rates(confidence: np.ndarray, correct: np.ndarray, threshold: float) -> tuple[float, float]:
+    above = confidence >= threshold
+    return float(above[correct].mean()), float(above[~correct].mean())
+
+
+def test_a_target_fpr_gives_the_lowest_threshold_that_meets_it():
+    rng = np.random.default_rng(1)
+    confidence = 1.0 - 10 ** rng.uniform(-4.5, -0.35, 400)
+    correct = rng.random(400) < confidence
+    cal = skill.calibrate_rates(confidence, correct, target_fpr=0.1)
+    assert cal.threshold is not None
+    assert cal.met
+    tpr, fpr = _rates(confidence, correct, cal.threshold)
+    assert (cal.tpr, cal.fpr) == pytest.approx((tpr, fpr))
+    assert fpr <= 0.1
+    lower = skill.RATE_GRID[cal.threshold > skill.RATE_GRID]
+    assert all(_rates(confidence, correct, t)[1] > 0.1 for t in lower)  # none lower meets it
+    assert (cal.gold, cal.wrong) == (400, int((~correct).sum()))
+    # A stricter FPR costs TPR; a TPR target alone takes the highest threshold that keeps it.
+    strict = skill.calibrate_rates(confidence, correct, target_fpr=0.02)
+    assert strict.threshold is not None
+    assert strict.threshold > cal.threshold
+    assert strict.tpr is not None
+    assert cal.tpr is not None
+    assert strict.tpr < cal.tpr
+    by_tpr = skill.calibrate_rates(confidence, correct, target_tpr=0.8)
+    assert by_tpr.threshold is not None
+    assert by_tpr.tpr is not None
+    assert by_tpr.tpr >= 0.8
+    higher = skill.RATE_GRID[by_tpr.threshold < skill.RATE_GRID]
+    assert all(_rates(confidence, correct, t)[0] < 0.8 for t in higher)
+    both = skill.calibrate_rates(confidence, correct, target_fpr=0.02, target_tpr=0.99)
+    assert both.threshold == strict.threshold
+    assert not both.met
+    assert "TPR" in both.note
+
+
+def test_too_little_gold_or_a_bad_target_calibrates_nothing():
+    confidence = np.linspace(0.6, 1.0, 30)
+    few_wrong = np.arange(30) > 2  # three wrong labels
+    cal = skill.calibrate_rates(confidence, few_wrong, target_fpr=0.05)
+    assert cal.threshold is None
+    assert not cal.met
+    assert "wrong" in cal.note
+    assert (
+        skill.calibrate_rates(confidence[:10], few_wrong[:10] * 0, target_fpr=0.05).threshold
+        is None
+    )
+    with pytest.raises(ValueError, match="target"):
+        skill.calibrate_rates(confidence, few_wrong)
+    with pytest.raises(ValueError, match="target_fpr"):
+        skill.calibrate_rates(confidence, few_wrong, target_fpr=1.5)

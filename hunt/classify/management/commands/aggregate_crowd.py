@@ -41,5 +41,14 @@ class Command(BaseCommand):
             f"{run.method}: {run.classifications} votes by {run.volunteers} volunteers on "
             f"{run.subjects} subjects ({run.gold} gold), {run.iterations} iterations, "
             f"{run.retired} retired by posterior, {run.seconds:.2f} s; "
+            f"retired at {run.stats.get('retire_at')}; "
             f"calibrated thresholds {run.stats.get('calibrated_threshold')}"
         )
+        calibration = run.stats.get("calibration")
+        if calibration is not None:
+            self.stdout.write(
+                f"target TPR {workflow.posterior_target_tpr} / FPR {workflow.posterior_target_fpr} on "
+                f"{calibration['gold']} gold ({calibration['wrong']} wrong): threshold "
+                f"{calibration['threshold']}, TPR {calibration['tpr']}, FPR {calibration['fpr']}"
+                + (f" ({calibration['note']})" if calibration["note"] else "")
+            )
