@@ -32,16 +32,34 @@ def subject_morphology(subject_id: int) -> SubjectMorphology | None:
     return SubjectMorphology.objects.filter(subject_id=subject_id, version=_version()).first()
 
 
+def morphology_for_viewer(*, subject_id: int, user: Any, volunteer: Any) -> dict[str, Any] | None:
+    """The subject's morphology for this viewer: scientists and admins always; a volunteer only once they
+    have classified the subject (never before, so it cannot bias the answer); None otherwise or unmeasured.
+
+    The same rule as the model's scores in "more like this" (hunt.similarity.selectors)."""
+    from hunt.accounts.roles import is_scientist
+    from hunt.classify.models import Classification
+
+    if not is_scientist(user):
+        if volunteer is None or volunteer.pk is None:
+            return None
+        if not Classification.objects.filter(volunteer=volunteer, subject_id=subject_id).exists():
+            return None
+    return morphology_display(subject_morphology(subject_id))
+
+
 def morphology_display(row: SubjectMorphology | None) -> dict[str, Any] | None:
     """What the subject and Talk pages show: values with errors, classes with their references."""
     from ml.morphology import REFERENCES, cool_core_class, dynamical_class
 
     if row is None:
         return None
+    cool_core = cool_core_class(row.c_santos)
     return {
         "row": row,
         "ok": row.status == SubjectMorphology.Status.OK,
-        "cool_core": cool_core_class(row.c_santos),
+        "cool_core": cool_core,
+        "cool_core_label": cool_core.replace("_", " ") if cool_core else "",
         "state": dynamical_class(row.c_santos, row.w),
         "references": REFERENCES,
     }

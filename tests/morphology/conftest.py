@@ -7,9 +7,12 @@ import pytest
 
 from hunt.catalogues.models import ReferenceCatalogue
 from hunt.catalogues.services import catalogue_load
+from hunt.classify.models import Workflow
 from hunt.subjects.ingestion import ingest_run
 from hunt.subjects.models import SubjectSet
 from ml.simulate.survey import simulate_survey
+
+Survey = Callable[[], ReferenceCatalogue]
 
 
 @pytest.fixture(scope="session")
@@ -20,8 +23,13 @@ def morphology_survey_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def ingested_survey(morphology_survey_folder: Path) -> Callable[[], ReferenceCatalogue]:
+def ingested_survey(morphology_survey_folder: Path) -> Survey:
     def make() -> ReferenceCatalogue:
+        # The ingested subjects join the active workflow (Talk and exports read it).
+        workflow, _ = Workflow.objects.update_or_create(
+            slug="hunt", defaults={"name": "The Hunt", "retirement_rules": [], "active": True}
+        )
+        Workflow.objects.exclude(pk=workflow.pk).update(active=False)
         ingest_run(
             kind=SubjectSet.Kind.SIMULATED, source=morphology_survey_folder,
             options={"set_name": "Morphology survey"}, workers=1,

@@ -2,7 +2,6 @@
 plotted on the Science page with the reference lines, and refused clearly when asked wrongly."""
 
 import os
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,14 +11,13 @@ from astropy.io import fits
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from hunt.catalogues.models import CatalogueMatch, ReferenceCatalogue
+from hunt.catalogues.models import CatalogueMatch
 from hunt.morphology.models import MorphologyRun, SubjectMorphology
 from hunt.morphology.selectors import plot_points
 from hunt.subjects.models import Cutout, Subject
 from ml.morphology import MEASURE_VERSION, MorphologyImage, measure_morphology
+from tests.morphology.conftest import Survey
 from tests.workers import running_worker, wait_until
-
-Survey = Callable[[], ReferenceCatalogue]
 
 
 @pytest.mark.django_db
