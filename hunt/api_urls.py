@@ -59,4 +59,5 @@ urlpatterns = [
     path("", include("hunt.talk.api_urls")),
     path("", include("hunt.collect.api_urls")),
     path("", include("hunt.similarity.api_urls")),
+    path("", include("hunt.morphology.api_urls")),
 ]

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "hunt.talk",
     "hunt.collect",
     "hunt.similarity",
+    "hunt.morphology",
 ]
 
 MIDDLEWARE = [

@@ -14,6 +14,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("hunt.talk.urls")),
     path("", include("hunt.collect.urls")),
     path("", include("hunt.similarity.urls")),
+    path("", include("hunt.morphology.urls")),
     path("accounts/", include("hunt.accounts.urls")),
     path("api/", include("hunt.api_urls")),
     path("admin/", admin.site.urls),

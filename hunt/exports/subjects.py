@@ -82,7 +82,38 @@ FIELDS: tuple[Field, ...] = (
     Field("catalogue_separation", "f8", "arcsec", "Separation from the matched entry"),
     Field("model_cluster_probability", "f8", description="Serving model's calibrated p(cluster)"),
     Field("model_uncertainty", "f8", description="Serving model's uncertainty (MC dropout)"),
+    # X-ray morphology (hunt.morphology, docs/morphology.md) at the current measure version.
+    Field(
+        "morphology_status", "str", description="ok, not_enough_counts, or empty if not measured"
+    ),
+    Field("morphology_net_counts", "f8", "ct", "Net X-ray counts within the w aperture"),
+    Field("c_santos", "f8", "", "Concentration S(<40 kpc)/S(<400 kpc), Santos et al. 2008 (ratio)"),
+    Field("c_santos_err", "f8", "", "Poisson error of c_santos"),
+    Field(
+        "c_maughan", "f8", "", "Concentration S(<0.15 r500)/S(<r500), Maughan et al. 2012 (ratio)"
+    ),
+    Field("c_maughan_err", "f8", "", "Poisson error of c_maughan"),
+    Field(
+        "centroid_shift_w",
+        "f8",
+        "",
+        "Centroid shift w in units of the aperture radius (Poole+2006)",
+    ),
+    Field("centroid_shift_w_err", "f8", "", "Poisson error of centroid_shift_w"),
+    Field("morphology_aperture", "f8", "kpc", "Radius of the w and P3/P0 aperture"),
+    Field("power_ratio_p3p0", "f8", "", "Power ratio P3/P0 (noise bias corrected)"),
+    Field("power_ratio_p3p0_err", "f8", "", "Poisson error of power_ratio_p3p0"),
+    Field(
+        "morphology_redshift_assumed",
+        "bool",
+        description="No redshift known: the apertures assume one (docs/morphology.md)",
+    ),
 )
+
+_MORPHOLOGY_VALUES = (
+    "n_net_counts", "c_santos", "c_santos_err", "c_maughan", "c_maughan_err", "w", "w_err",
+    "aperture_kpc", "p3p0", "p3p0_err",
+)  # fmt: skip
 
 
 def _morphology_keys(statuses: QuerySet[SubjectStatus]) -> list[str]:
@@ -155,6 +186,20 @@ def _predictions(
     }
 
 
+def _morphologies(subject_ids: list[int]) -> dict[int, tuple[Any, ...]]:
+    """(status, *values, redshift_assumed) per measured subject, at the current measure version."""
+    from hunt.morphology.models import SubjectMorphology
+    from ml.morphology import MEASURE_VERSION
+
+    rows = SubjectMorphology.objects.filter(
+        subject_id__in=subject_ids, version=MEASURE_VERSION
+    ).values_list("subject_id", "status", *_MORPHOLOGY_VALUES, "redshift_assumed")
+    return {row[0]: row[1:] for row in rows}
+
+
+_NOT_MEASURED: tuple[Any, ...] = ("", *(None for _ in _MORPHOLOGY_VALUES), False)
+
+
 def _nan(value: float | None) -> float:
     return math.nan if value is None else float(value)
 
@@ -182,8 +227,9 @@ def subject_rows(
         experts = _experts(ids)
         matches = _matches(ids, catalogue)
         predictions = _predictions(model, ids)
+        measured = _morphologies(ids)
         for status in page:
-            yield _subject_row(status, experts, matches, predictions, morphology)
+            yield _subject_row(status, experts, matches, predictions, morphology, measured)
         last = ids[-1]
         done += len(page)
         if progress is not None:
@@ -196,6 +242,7 @@ def _subject_row(
     matches: dict[int, tuple[str, str, float]],
     predictions: dict[int, tuple[float, float]],
     morphology: list[str],
+    measured: dict[int, tuple[Any, ...]],
 ) -> list[Any]:
     subject = status.subject
     total = status.classification_count
@@ -208,12 +255,14 @@ def _subject_row(
     catalogue, catalogue_id, separation = matches.get(subject.pk, ("", "", math.nan))
     probability, uncertainty = predictions.get(subject.pk, (math.nan, math.nan))
     measures = (subject.metadata or {}).get(MORPHOLOGY_KEY) or {}
+    status_name, *values, assumed = measured.get(subject.pk, _NOT_MEASURED)
     return [
         subject.pk, subject.external_id, subject.subject_set.slug, _nan(subject.ra), _nan(subject.dec),
         subject.split, status.is_gold, total, *(counts[a] for a in ANSWER_COLUMNS), status.cluster_low_count,
         status.cluster_high_count, *fractions, consensus, agreement, status.retired_at is not None,
         iso(status.retired_at) if status.retired_at else "", status.retirement_reason, expert_label,
         expert_source, expert_role, catalogue, catalogue_id, separation, probability, uncertainty,
+        status_name, *(_nan(v) for v in values), bool(assumed),
         *(_nan(measures.get(key)) for key in morphology),
     ]  # fmt: skip
 

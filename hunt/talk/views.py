@@ -26,6 +26,7 @@ from hunt.classify.models import SubjectStatus
 from hunt.classify.selectors import subject_payload
 from hunt.classify.talk import talk_url
 from hunt.core.params import ascii_int
+from hunt.morphology.selectors import morphology_for_viewer
 from hunt.similarity.selectors import similar_subjects
 from hunt.subjects.models import Subject
 from hunt.talk import selectors
@@ -243,6 +244,12 @@ def subject(request: HttpRequest, pk: int) -> HttpResponse:
             "page": page,
             "items": thread_items(list(page.object_list), request.user),
             "form": form,
+            # X-ray morphology: only once this volunteer classified the subject (or for scientists).
+            "morphology": morphology_for_viewer(
+                subject_id=the_subject.pk,
+                user=request.user,
+                volunteer=volunteer_for_request(request, create=False),
+            ),
             # More like this: the serving model's nearest subjects, model scores only where allowed.
             "similar": similar_subjects(
                 subject_id=the_subject.pk,

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from ml.simulate.candidate import DEFAULT_PARAMS, SimulatedCandidate, simulate_candidate
+from ml.simulate.morphology import true_morphology
 from ml.simulate.params import (
     CLASS_NAMES,
     CLUSTER_CLASSES,
@@ -73,6 +74,7 @@ class SurveyManifest:
                 "labels": "expert_labels.csv",
                 "catalogue": "xclass_catalogue.fits",
                 "domain": "domain.csv",
+                "morphology": "morphology.csv",
                 "cutouts": "candidates/",
             },
             "parameters": self.parameters,
@@ -188,6 +190,7 @@ def _run_job(job: _Job) -> list[CandidateRow]:
                 catalogue_position=cat_pos,
                 settings=cand.settings,
                 morphology=cand.truth.morphology,
+                shape=true_morphology(cand.truth, cand.params) if cls in CLUSTER_CLASSES else {},
             )
         )
     return rows

@@ -40,6 +40,9 @@ class CandidateRow:
     # and its morphology or artefact kind: truth, written to domain.csv only.
     settings: dict[str, Any] = dataclasses.field(default_factory=dict)
     morphology: str = ""
+    # Clusters only: shape parameters and true c, w, P3/P0 (ml.simulate.morphology), written to
+    # morphology.csv only.
+    shape: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 def _candidates_table(rows: list[CandidateRow]) -> Table:
@@ -100,11 +103,26 @@ def write_domain_table(out_dir: Path, rows: list[CandidateRow]) -> None:
             writer.writerow([r.candidate_id, r.label, r.morphology, *values])
 
 
+def write_morphology_table(out_dir: Path, rows: list[CandidateRow]) -> None:
+    """morphology.csv: per simulated cluster, its shape parameters and true morphology (truth)."""
+    from ml.simulate.morphology import MORPHOLOGY_COLUMNS
+
+    with (out_dir / "morphology.csv").open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["candidate_id", "label", "redshift", *MORPHOLOGY_COLUMNS])
+        for r in rows:
+            if not r.shape:
+                continue
+            values = ["" if r.shape.get(c) is None else r.shape[c] for c in MORPHOLOGY_COLUMNS]
+            writer.writerow([r.candidate_id, r.label, r.redshift, *values])
+
+
 def write_tables(out_dir: Path, rows: list[CandidateRow], rng: np.random.Generator) -> int:
-    """Write candidates.ecsv, expert_labels.csv, domain.csv and xclass_catalogue.fits; return
-    the catalogue's size."""
+    """Write candidates.ecsv, expert_labels.csv, domain.csv, morphology.csv and
+    xclass_catalogue.fits; return the catalogue's size."""
     _candidates_table(rows).write(out_dir / "candidates.ecsv", format="ascii.ecsv", overwrite=True)
     write_domain_table(out_dir, rows)
+    write_morphology_table(out_dir, rows)
     catalogue, entry_ids = _catalogue_table(rows, rng)
     xclass_by_candidate = dict(zip(entry_ids, catalogue["XClass"].tolist(), strict=True))
     catalogue.write(out_dir / "xclass_catalogue.fits", format="fits", overwrite=True)

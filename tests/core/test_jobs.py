@@ -25,6 +25,7 @@ from hunt.core.jobs import (
 from hunt.core.models import WorkerPing
 from hunt.core.tasks import jobs_sweep_task
 from hunt.exports.models import ExportJob
+from hunt.morphology.models import MorphologyRun
 from hunt.subjects.models import IngestJob
 from tests.subjects.test_ingest_api import PAYLOAD
 
@@ -63,6 +64,7 @@ def test_every_model_with_a_background_job_uses_the_framework() -> None:
     names = {model.__name__ for model in job_models()}
     assert names == {
         "TrainingRun", "EvaluationRun", "ExportJob", "IngestJob", "WorkerPing", "EmbeddingRun",
+        "MorphologyRun",
     }  # fmt: skip
 
 
@@ -73,8 +75,9 @@ def test_every_model_with_a_background_job_uses_the_framework() -> None:
         ("api-worker-pings", {}, WorkerPing),
         ("api-export-jobs", {"kind": "classifications", "layout": "flat"}, ExportJob),
         ("api-ingest-jobs", PAYLOAD, IngestJob),
+        ("api-morphology-runs", {}, MorphologyRun),
     ],
-    ids=["ping", "export", "ingest"],
+    ids=["ping", "export", "ingest", "morphology"],
 )
 def test_broker_down_at_trigger_is_a_503_with_retry_after_and_a_failed_row_then_recovers(
     staff_client: Client, url: str, payload: dict[str, Any], model: Any
