@@ -508,13 +508,13 @@ def draw_other(rng: np.random.Generator, params: SimulationParams) -> CandidateT
             rc = radius * float(rng.uniform(0.5, 1.5))
             r_trunc = 3.0 * rc
             norm = math.pi * rc**2 * q / slope * (1.0 - (1.0 + (r_trunc / rc) ** 2) ** (-slope))
-            centre = (front.x_arcsec, front.y_arcsec)
+            beta_centre = (front.x_arcsec, front.y_arcsec)
         else:
             r = float(rng.uniform(0.0, 300.0))
-            centre = (r * math.cos(ang), r * math.sin(ang))
+            beta_centre = (r * math.cos(ang), r * math.sin(ang))
         extended.append(
             BetaComponent(
-                centre[0], centre[1], sb * norm, rc, beta, q,
+                beta_centre[0], beta_centre[1], sb * norm, rc, beta, q,
                 float(rng.uniform(0.0, 180.0)), r_trunc,
                 texture=float(rng.uniform(0.3, 1.2)),
                 texture_scale_arcsec=physics.sample_log_uniform(rng, 8.0, 60.0),
