@@ -129,8 +129,8 @@ def api(args: argparse.Namespace) -> float:
             cursor.execute(
                 "INSERT INTO classify_subjectstatus (workflow_id, subject_id, priority, is_gold, classification_count, "
                 "cluster_count, cluster_low_count, cluster_high_count, galaxy_count, point_count, other_count, "
-                "retirement_reason, posterior, posterior_votes) SELECT %s, id, random(), false, 0, 0, 0, 0, 0, 0, 0, "
-                "'', '{}', 0 FROM subjects_subject",
+                "retirement_reason, posterior, posterior_votes, gold_label) SELECT %s, id, random(), false, 0, 0, 0, "
+                "0, 0, 0, 0, '', '{}', 0, '' FROM subjects_subject",
                 [workflow.pk],
             )
             cursor.execute(
