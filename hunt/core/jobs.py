@@ -48,6 +48,7 @@ from django.conf import settings
 from django.core.files.storage import Storage
 from django.db import (
     DatabaseError,
+    IntegrityError,
     InterfaceError,
     OperationalError,
     connection,
@@ -140,6 +141,30 @@ class JobUnavailable(Exception):
     """The job could not be queued (the broker is unreachable); its row is failed, never left queued."""
 
     retry_after = 30
+
+
+# --- Create ------------------------------------------------------------------------------------------
+
+
+def job_create_exclusive(
+    model: type[J], create: Callable[[], J], refuse: Callable[[J], Exception]
+) -> J:
+    """``create()`` the one active job of ``model``, or raise ``refuse(active)`` when one is active.
+
+    The check is a courtesy for the usual case; the model's partial unique index on its active rows is the
+    guarantee, so an insert that loses the race to another request also ends in ``refuse`` (with that
+    request's job), never in a second active job or a bare IntegrityError.
+    """
+    active = model.objects.filter(status__in=ACTIVE).first()  # type: ignore[attr-defined]
+    if active is not None:
+        raise refuse(active)
+    try:
+        return create()
+    except IntegrityError as error:
+        active = model.objects.filter(status__in=ACTIVE).first()  # type: ignore[attr-defined]
+        if active is None:
+            raise
+        raise refuse(active) from error
 
 
 # --- Enqueue -----------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 from django.contrib.auth.models import User
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -21,6 +21,7 @@ from hunt.core.jobs import (
     JobUnavailable,
     job_cancel,
     job_claim,
+    job_create_exclusive,
     job_enqueue,
     job_finish,
     jobs_sweep,
@@ -154,10 +155,8 @@ def training_run_start(
     training_runs_sweep()
     merged = {**DEFAULT_PARAMS, **(params or {})}
     _check_params(merged)
-    active = TrainingRun.objects.filter(status__in=TrainingRun.ACTIVE).first()
-    if active is not None:
-        raise TrainingAlreadyActive(active)
-    try:
+
+    def create() -> TrainingRun:
         with transaction.atomic():
             snapshot = label_snapshot_create(
                 workflow=workflow, min_votes=int(merged["min_votes"]),
@@ -171,15 +170,11 @@ def training_run_start(
                 )
             if refuse_unchanged:
                 _refuse_unchanged(snapshot.sha256, merged)
-            run = TrainingRun.objects.create(
+            return TrainingRun.objects.create(
                 snapshot=snapshot, params=merged, requested_by=user, trigger=trigger
             )
-    except IntegrityError as error:
-        # Another request created an active run between our check and our insert.
-        active = TrainingRun.objects.filter(status__in=TrainingRun.ACTIVE).first()
-        if active is None:
-            raise
-        raise TrainingAlreadyActive(active) from error
+
+    run = job_create_exclusive(TrainingRun, create, TrainingAlreadyActive)
     if queue:
         _enqueue(run)
     return run

@@ -7,10 +7,18 @@ from dataclasses import dataclass
 import numpy as np
 from django.contrib.auth.models import User
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from hunt.catalogues.models import CatalogueMatch
-from hunt.core.jobs import JobLost, job_claim, job_enqueue, job_fail, job_finish, job_running
+from hunt.core.jobs import (
+    JobLost,
+    job_claim,
+    job_create_exclusive,
+    job_enqueue,
+    job_fail,
+    job_finish,
+    job_running,
+)
 from hunt.morphology.models import MorphologyRun, SubjectMorphology
 from hunt.subjects.models import Cutout, Subject
 
@@ -177,16 +185,11 @@ def morphology_run_start(
     *, user: User | None, only_missing: bool = True, queue: bool = True
 ) -> MorphologyRun:
     """Queue the measurement of every subject (only those not yet measured, by default)."""
-    active = MorphologyRun.objects.filter(status__in=MorphologyRun.ACTIVE).first()
-    if active is not None:
-        raise MorphologyAlreadyActive(active)
-    try:
-        run = MorphologyRun.objects.create(requested_by=user, only_missing=only_missing)
-    except IntegrityError as error:  # another request queued one between the check and the insert
-        active = MorphologyRun.objects.filter(status__in=MorphologyRun.ACTIVE).first()
-        if active is None:
-            raise
-        raise MorphologyAlreadyActive(active) from error
+    run = job_create_exclusive(
+        MorphologyRun,
+        lambda: MorphologyRun.objects.create(requested_by=user, only_missing=only_missing),
+        MorphologyAlreadyActive,
+    )
     if queue:
         job_enqueue(run)
     return run

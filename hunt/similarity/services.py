@@ -8,7 +8,7 @@ import numpy as np
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils.text import slugify
 
 from hunt.classify.models import SubjectStatus, Workflow
@@ -16,6 +16,7 @@ from hunt.classify.selectors import workflow_default
 from hunt.core.jobs import (
     JobLost,
     job_claim,
+    job_create_exclusive,
     job_enqueue,
     job_fail,
     job_finish,
@@ -93,16 +94,12 @@ def embedding_run_start(
         raise SimilarityError(
             f"model v{version.pk} is incomplete", code="model_incomplete", status=409
         )
-    active = EmbeddingRun.objects.filter(status__in=EmbeddingRun.ACTIVE).first()
-    if active is not None:
-        raise EmbeddingAlreadyActive(active)
-    try:
-        run = EmbeddingRun.objects.create(model_version=version, requested_by=user)
-    except IntegrityError as error:  # another request queued one between the check and the insert
-        active = EmbeddingRun.objects.filter(status__in=EmbeddingRun.ACTIVE).first()
-        if active is None:
-            raise
-        raise EmbeddingAlreadyActive(active) from error
+    chosen = version
+    run = job_create_exclusive(
+        EmbeddingRun,
+        lambda: EmbeddingRun.objects.create(model_version=chosen, requested_by=user),
+        EmbeddingAlreadyActive,
+    )
     if queue:
         job_enqueue(run)
     return run

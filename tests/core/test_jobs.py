@@ -18,6 +18,7 @@ from hunt.core.jobs import (
     counted_percent,
     job_cancel,
     job_claim,
+    job_create_exclusive,
     job_heartbeat,
     job_models,
     jobs_sweep,
@@ -175,3 +176,32 @@ def test_a_counted_job_reads_its_share_done_and_full_once_succeeded() -> None:
     assert (
         counted_percent(JobStatus.SUCCEEDED, 10, 12) == 100.0
     )  # skipped items do not stop the bar short
+
+
+class _Busy(Exception):
+    def __init__(self, run: MorphologyRun) -> None:
+        super().__init__(f"#{run.pk} is active")
+        self.run = run
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_active_job_at_a_time_even_when_the_insert_loses_a_race() -> None:
+    first = job_create_exclusive(MorphologyRun, MorphologyRun.objects.create, _Busy)
+    with pytest.raises(_Busy) as refused:
+        job_create_exclusive(MorphologyRun, MorphologyRun.objects.create, _Busy)
+    assert refused.value.run == first
+    first.status = JobStatus.SUCCEEDED
+    first.save()
+
+    # Another request inserts its job between the check and this insert: the unique index refuses this
+    # one, and the caller is told about the other request's job, not handed an IntegrityError.
+    rival: list[MorphologyRun] = []
+
+    def create_after_a_rival() -> MorphologyRun:
+        rival.append(MorphologyRun.objects.create())
+        return MorphologyRun.objects.create()
+
+    with pytest.raises(_Busy) as raced:
+        job_create_exclusive(MorphologyRun, create_after_a_rival, _Busy)
+    assert raced.value.run == rival[0]
+    assert MorphologyRun.objects.filter(status__in=("queued", "running")).count() == 1
