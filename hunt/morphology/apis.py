@@ -11,14 +11,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from hunt.accounts.permissions import IsAdmin, IsScientist
+from hunt.core.errors import ApiError
 from hunt.core.throttling import ScopedWriteRateThrottle
 from hunt.morphology.models import MorphologyRun
 from hunt.morphology.selectors import plot_points
 from hunt.morphology.services import MorphologyError, morphology_run_start
-
-
-def _error(detail: str, code: str, status_code: int) -> Response:
-    return Response({"detail": detail, "code": code}, status=status_code)
 
 
 class MorphologyRunOutput(serializers.ModelSerializer):
@@ -61,12 +58,12 @@ class MorphologyRunListCreateApi(APIView):
         data = MorphologyRunInput(data=request.data)
         if not data.is_valid():
             field, problems = next(iter(data.errors.items()))
-            return _error(f"{field}: {' '.join(map(str, problems))}", "invalid", 400)
+            raise ApiError(f"{field}: {' '.join(map(str, problems))}", code="invalid", status=400)
         user = request.user if isinstance(request.user, User) else None
         try:
             run = morphology_run_start(user=user, only_missing=data.validated_data["only_missing"])
         except MorphologyError as error:
-            return _error(error.message, error.code, error.status)
+            raise ApiError(error.message, code=error.code, status=error.status) from error
         response = Response(MorphologyRunOutput(run).data, status=status.HTTP_202_ACCEPTED)
         response["Location"] = reverse("api-morphology-run-detail", args=[run.pk])
         return response

@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from hunt.accounts.permissions import IsAdmin, IsScientist
 from hunt.accounts.services import volunteer_for_request
+from hunt.core.errors import ApiError
 from hunt.core.params import ascii_int
 from hunt.core.throttling import ScopedWriteRateThrottle
 from hunt.similarity.models import AnomalySet, EmbeddingRun
@@ -36,15 +37,11 @@ from hunt.similarity.services import (
 from hunt.subjects.models import Subject
 
 
-def _error(detail: str, code: str, status_code: int) -> Response:
-    return Response({"detail": detail, "code": code}, status=status_code)
-
-
-def _no_space() -> Response:
-    return _error(
+def _no_space() -> ApiError:
+    return ApiError(
         "no latent space for the serving model yet: train one or run the embedding job",
-        "no_latent_space",
-        status.HTTP_404_NOT_FOUND,
+        code="no_latent_space",
+        status=status.HTTP_404_NOT_FOUND,
     )
 
 
@@ -82,7 +79,7 @@ class SimilarSubjectsApi(APIView):
         raw = request.query_params.get("k")
         k = 10 if raw is None else ascii_int(raw, minimum=1, maximum=MAX_K)
         if k is None:
-            return _error(f"k must be an integer from 1 to {MAX_K}", "invalid", 400)
+            raise ApiError(f"k must be an integer from 1 to {MAX_K}", code="invalid", status=400)
         serving = latent_space_serving()
         volunteer = volunteer_for_request(request._request, create=False)
         results = None
@@ -93,7 +90,7 @@ class SimilarSubjectsApi(APIView):
         if results is None or serving is None:
             # Only now ask whether the subject exists at all: the hot path makes no extra query.
             get_object_or_404(Subject, pk=pk)
-            return _no_space()
+            raise _no_space()
         return Response(
             {"subject": pk, "model_version": serving.row.model_version_id, "results": results}
         )
@@ -125,10 +122,10 @@ class LatentMapApi(APIView):
         colour = request.query_params.get("colour", "model_class")
         if colour not in properties():
             known = ", ".join(sorted(properties()))
-            return _error(f"unknown colour {colour!r}; one of {known}", "invalid", 400)
+            raise ApiError(f"unknown colour {colour!r}; one of {known}", code="invalid", status=400)
         serving = latent_space_serving()
         if serving is None:
-            return _no_space()
+            raise _no_space()
         return Response(latent_map(serving, colour=colour))
 
 
@@ -163,7 +160,7 @@ class LatentCorrelationsApi(APIView):
     def get(self, request: Request) -> Response:
         serving = latent_space_serving()
         if serving is None:
-            return _no_space()
+            raise _no_space()
         return Response(correlations(serving))
 
 
@@ -200,7 +197,7 @@ class EmbeddingRunListCreateApi(APIView):
         try:
             run = embedding_run_start(user=user)
         except SimilarityError as error:
-            return _error(error.message, error.code, error.status)
+            raise ApiError(error.message, code=error.code, status=error.status) from error
         response = Response(EmbeddingRunOutput(run).data, status=status.HTTP_202_ACCEPTED)
         response["Location"] = reverse("api-embedding-run-detail", args=[run.pk])
         return response
@@ -254,11 +251,11 @@ class AnomalySetCreateApi(APIView):
         data = AnomalySetInput(data=request.data)
         if not data.is_valid():
             field, problems = next(iter(data.errors.items()))
-            return _error(f"{field}: {' '.join(map(str, problems))}", "invalid", 400)
+            raise ApiError(f"{field}: {' '.join(map(str, problems))}", code="invalid", status=400)
         values: dict[str, Any] = data.validated_data
         serving = latent_space_serving()
         if serving is None:
-            return _no_space()
+            raise _no_space()
         user = request.user if isinstance(request.user, User) else None
         try:
             created = anomaly_set_create(
@@ -266,5 +263,5 @@ class AnomalySetCreateApi(APIView):
                 version=serving.row.model_version,
             )  # fmt: skip
         except SimilarityError as error:
-            return _error(error.message, error.code, error.status)
+            raise ApiError(error.message, code=error.code, status=error.status) from error
         return Response(AnomalySetOutput(created).data, status=status.HTTP_201_CREATED)
