@@ -491,9 +491,6 @@ def draw_other(rng: np.random.Generator, params: SimulationParams) -> CandidateT
         rc = float(rng.uniform(150.0, 1200.0))
         beta = float(rng.uniform(0.4, 0.8))
         q = float(rng.uniform(0.3, 1.0))
-        slope = 3.0 * beta - 1.5
-        r_trunc = 3.0 * rc
-        norm = math.pi * rc**2 * q / slope * (1.0 - (1.0 + (r_trunc / rc) ** 2) ** (-slope))
         ang = float(rng.uniform(0.0, 2.0 * np.pi))
         front: ShockFront | None = None
         if rng.random() < 0.7:
@@ -506,15 +503,14 @@ def draw_other(rng: np.random.Generator, params: SimulationParams) -> CandidateT
                 float(rng.uniform(3.0, 20.0)), float(rng.uniform(0.0, 0.2)),
             )  # fmt: skip
             rc = radius * float(rng.uniform(0.5, 1.5))
-            r_trunc = 3.0 * rc
-            norm = math.pi * rc**2 * q / slope * (1.0 - (1.0 + (r_trunc / rc) ** 2) ** (-slope))
             beta_centre = (front.x_arcsec, front.y_arcsec)
         else:
             r = float(rng.uniform(0.0, 300.0))
             beta_centre = (r * math.cos(ang), r * math.sin(ang))
+        r_trunc = 3.0 * rc
         extended.append(
             BetaComponent(
-                beta_centre[0], beta_centre[1], sb * norm, rc, beta, q,
+                beta_centre[0], beta_centre[1], sb * physics.beta_area(rc, beta, q, r_trunc), rc, beta, q,
                 float(rng.uniform(0.0, 180.0)), r_trunc,
                 texture=float(rng.uniform(0.3, 1.2)),
                 texture_scale_arcsec=physics.sample_log_uniform(rng, 8.0, 60.0),

@@ -6,6 +6,7 @@ hundreds of thousands of times); every other function here is a closed form or a
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 
 import numpy as np
@@ -72,6 +73,15 @@ def rate_to_luminosity(rate: float, z: float, ecf: float, kt_kev: float | None =
     """Inverse of :func:`luminosity_to_rate` (used to find the detection-limited luminosity)."""
     unit = luminosity_to_rate(1.0, z, ecf, kt_kev)
     return rate / unit
+
+
+def beta_area(rc: float, beta: float, axis_ratio: float, r_trunc: float) -> float:
+    """Integral of the beta profile (1 + r^2/rc^2)^(-3 beta + 1/2) over its truncated ellipse.
+
+    A component's rate is its central surface brightness times this (in the units of rc squared).
+    """
+    slope = 3.0 * beta - 1.5
+    return math.pi * rc**2 * axis_ratio / slope * (1.0 - (1.0 + (r_trunc / rc) ** 2) ** (-slope))
 
 
 def sample_log_uniform(rng: np.random.Generator, lo: float, hi: float) -> float:

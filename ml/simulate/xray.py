@@ -185,7 +185,7 @@ def _add_beta(image: np.ndarray, comp: BetaComponent, pixel_arcsec: float) -> No
     profile = (r2 + np.float32(1.0)) ** np.float32(-(slope + 1.0))
     profile[r2 > np.float32((rt / rc) ** 2)] = 0.0
     # Analytic integral inside the truncation radius, so ``rate`` is the total inside it.
-    norm = math.pi * rc**2 * comp.axis_ratio / slope * (1.0 - (1.0 + (rt / rc) ** 2) ** (-slope))
+    norm = physics.beta_area(rc, comp.beta, comp.axis_ratio, rt)
     if comp.texture > 0:
         clumps = _lognormal_field(
             m, comp.texture, comp.texture_scale_arcsec / pixel_arcsec, comp.texture_seed
