@@ -12,7 +12,8 @@ one pixel scale, one background decade) kept out, labelled by simulated voluntee
 * the randomised training domain itself (fresh seed);
 * each held-out setting, and all three at once, with and without the optical band (X-ray only);
 * the real X-ray benchmark (``ml.benchmarks.real_xmm``): N extended/point, extended-vs-point AUC,
-  p of each known cluster and each hard negative.
+  p of each known cluster and each hard negative, with the Galactic prior (``ml.galactic_prior``)
+  as the product applies it, and the model's own p beside where the prior changed it.
 
 Per simulated domain: AUC, TPR at FPR <= 0.05, ECE with the model's own temperature, and ECE
 after per-domain calibration (a temperature fitted on a third of that domain's cutouts, the ECE
@@ -37,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ml.benchmarks.real_xmm import format_report, load_real_benchmark, real_report
 from ml.cnn import PREPROCESSING_VERSION, drop_optical
+from ml.galactic_prior import apply_cluster_odds, sky_odds_factor
 from ml.learning import (
     TrainConfig,
     apply_temperature,
@@ -138,7 +140,11 @@ def main() -> None:
     parser.add_argument("--true-labels", action="store_true", help="train on truth, not a crowd")
     parser.add_argument("--optical-dropout", type=float, default=TrainConfig().optical_dropout)
     parser.add_argument("--load", type=Path, help="score this saved model instead of training")
-    parser.add_argument("--save", type=Path, help="save the (first) trained model here")
+    parser.add_argument(
+        "--save",
+        type=Path,
+        help="save the trained model here (with --seeds N: one file per seed, -seedK)",
+    )
     args = parser.parse_args()
     print(f"cpu cores: {os.cpu_count()}, {load()}; rendering {PREPROCESSING_VERSION}")
 
@@ -175,8 +181,11 @@ def main() -> None:
                 f"{result.val_metrics['auc']:.4f}, T {result.model.temperature:.2f} [{load()}]"
             )
             models.append(result.model)
-            if args.save and seed == 0:
-                save_model(result.model, args.save, metadata={"bench": "transfer", "seed": seed})
+            if args.save:
+                path = args.save
+                if args.seeds > 1:
+                    path = path.with_name(f"{path.stem}-seed{seed}{path.suffix}")
+                save_model(result.model, path, metadata={"bench": "transfer", "seed": seed})
 
     print(
         f"\n{'domain':<34} {'AUC':>14} {'TPR@5%':>14} {'ECE':>6} {'ECE T-dom':>14} "
@@ -202,10 +211,11 @@ def main() -> None:
             f"{cell(get['ece_domain']):>14} {cell(get['ece_platt']):>14} "
             f"{get['found'].mean():6.3f} {get['false'].mean():6.3f}"
         )
+    # The product applies the Galactic prior to every observed position; the report shows both.
+    sky = sky_odds_factor([s.ra for s in real.sources], [s.dec for s in real.sources])
     for k, model in enumerate(models):
-        report = real_report(
-            real.sources, predict(model, real.images, num_threads=args.threads).cluster_prob
-        )
+        alone = predict(model, real.images, num_threads=args.threads).cluster_prob
+        report = real_report(real.sources, apply_cluster_odds(alone, sky), model_prob=alone)
         print(f"\nmodel {k}: " + format_report(report))
 
 

@@ -27,13 +27,16 @@ from ml.benchmarks.real_xmm import (
     RealSource,
     real_report,
 )
+from ml.galactic_prior import apply_cluster_odds
 from ml.splits import repeat_groups
 
 REAL_KINDS = (SubjectSet.Kind.XMM_FIELD,)
 _ROLE_OF_LABEL = {Label.POINT: POINT, Label.OTHER: OTHER, Label.GALAXY: GALAXY}
 
 
-def _sources(model_version_id: int) -> tuple[list[RealSource], list[float], dict[str, int]]:
+def _sources(
+    model_version_id: int,
+) -> tuple[list[RealSource], list[float], list[float], dict[str, int]]:
     labels = (
         ExpertLabel.objects.filter(subject__subject_set__kind__in=REAL_KINDS)
         .order_by("subject_id", "pk")
@@ -45,11 +48,12 @@ def _sources(model_version_id: int) -> tuple[list[RealSource], list[float], dict
     first: dict[int, tuple[Any, ...]] = {}
     for row in labels:
         first.setdefault(row[0], row)
-    scores = dict(
-        Prediction.objects.filter(
+    scores = {
+        pk: (p, 1.0 if prior is None else prior)
+        for pk, p, prior in Prediction.objects.filter(
             model_version_id=model_version_id, subject_id__in=list(first)
-        ).values_list("subject_id", "cluster_probability")
-    )
+        ).values_list("subject_id", "cluster_probability", "sky_prior")
+    }
     matched = dict(
         CatalogueMatch.objects.filter(subject_id__in=list(first))
         .order_by("subject_id", "catalogue__name")
@@ -57,7 +61,7 @@ def _sources(model_version_id: int) -> tuple[list[RealSource], list[float], dict
     )
     rows = [r for pk, r in first.items() if pk in scores and r[3] is not None]
     if not rows:
-        return [], [], {}
+        return [], [], [], {}
     groups = repeat_groups(
         [r[3] for r in rows], [r[4] for r in rows], radius_arcsec=GROUP_RADIUS_ARCSEC
     )
@@ -66,7 +70,7 @@ def _sources(model_version_id: int) -> tuple[list[RealSource], list[float], dict
     for r, g in zip(rows, groups.tolist(), strict=True):
         if r[1] in CLUSTER_LABELS and (r[2] or r[0] in matched):
             confirmed.setdefault(g, r[2] or f"catalogue {matched[r[0]]}")
-    sources, p = [], []
+    sources, p, prior = [], [], []
     for r, g in zip(rows, groups.tolist(), strict=True):
         pk, label, notes, ra, dec, external_id, set_name = r
         if label in CLUSTER_LABELS:
@@ -78,18 +82,21 @@ def _sources(model_version_id: int) -> tuple[list[RealSource], list[float], dict
         sources.append(
             RealSource(name, set_name, float(ra), float(dec), role, int(g), target=bool(notes))
         )
-        p.append(float(scores[pk]))
+        p.append(float(scores[pk][0]))
+        prior.append(float(scores[pk][1]))
     sets: dict[str, int] = {}
     for source in sources:
         sets[source.field] = sets.get(source.field, 0) + 1
-    return sources, p, sets
+    return sources, p, prior, sets
 
 
 def real_benchmark(model_version_id: int) -> dict[str, Any] | None:
     """The real-data report for a model (None when no real field with labels has its predictions)."""
-    sources, p, sets = _sources(model_version_id)
+    sources, p, prior, sets = _sources(model_version_id)
     if not sources:
         return None
-    report = real_report(sources, np.asarray(p))
+    # The stored p carries the Galactic prior; dividing its odds back out gives what the model said.
+    alone = apply_cluster_odds(p, 1.0 / np.asarray(prior))
+    report = real_report(sources, np.asarray(p), model_prob=alone)
     report["subject_sets"] = sets
     return report

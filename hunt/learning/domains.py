@@ -5,6 +5,10 @@ mixture; a set whose validation regions hold enough labels gets its own temperat
 alone, and its predictions use it. A set the model saw no labels of keeps the global temperature, and the
 dashboard warns when its inputs (pixel scale, exposure, optical coverage) lie outside what the model was
 trained on, because its scores are then an extrapolation.
+
+A subject on the real sky also gets the Galactic absorption prior (`ml.galactic_prior`): towards the Milky
+Way's plane fewer background clusters shine through, which no single-band image shows. Simulated skies have
+no Galaxy in them, so simulated sets are left alone.
 """
 
 from __future__ import annotations
@@ -15,11 +19,28 @@ from typing import Any
 import numpy as np
 
 from hunt.subjects.models import Cutout, Subject, SubjectSet
+from ml.galactic_prior import sky_odds_factor
 
 # Fewer validation labels than this (or one class only) and a set's own temperature would be noise.
 MIN_DOMAIN_LABELS = 40
 # The training range of a numeric input: these percentiles of the training subjects.
 RANGE_PERCENTILES = (1.0, 99.0)
+
+
+def sky_prior_factors(subject_ids: Sequence[int]) -> np.ndarray:
+    """The Galactic prior's factor on the cluster odds per subject, in order; NaN where it does not apply.
+
+    It applies to subjects with a position in a set that is not simulated.
+    """
+    observed = Subject.objects.filter(pk__in=list(subject_ids)).exclude(
+        subject_set__kind=SubjectSet.Kind.SIMULATED
+    )
+    rows = {pk: (ra, dec) for pk, ra, dec in observed.values_list("pk", "ra", "dec")}
+    ra = np.array([rows.get(pk, (None, None))[0] for pk in subject_ids], dtype=np.float64)
+    dec = np.array([rows.get(pk, (None, None))[1] for pk in subject_ids], dtype=np.float64)
+    factor = sky_odds_factor(ra, dec)
+    factor[~(np.isfinite(ra) & np.isfinite(dec))] = np.nan
+    return factor
 
 
 def domain_temperatures(

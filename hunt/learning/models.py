@@ -255,6 +255,12 @@ class Prediction(models.Model):
     uncertainty = models.FloatField()
     # BALD (bits) over the MC-dropout samples: how much a label would teach the model (active learning).
     information = models.FloatField(null=True, blank=True)
+    sky_prior = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="Factor the Galactic absorption prior applied to the cluster odds (1: none needed; "
+        "empty: not applied, a simulated sky or no position). The model alone said the odds divided by it.",
+    )
 
     class Meta:
         constraints = [

@@ -26,7 +26,7 @@ from hunt.core.jobs import (
     storage_save,
 )
 from hunt.learning.dataset import subject_images
-from hunt.learning.domains import domain_temperatures, training_inputs
+from hunt.learning.domains import domain_temperatures, sky_prior_factors, training_inputs
 from hunt.learning.models import (
     CLASSES,
     LabelSnapshotRow,
@@ -47,8 +47,10 @@ from hunt.learning.signals import model_version_trained
 from hunt.similarity.models import LatentSpaceFile
 from hunt.similarity.services import latent_space_store
 from hunt.subjects.models import Subject
+from ml.galactic_prior import apply_cluster_odds, apply_to_classes
 from ml.learning.calibrate import apply_temperature
 from ml.learning.config import TrainConfig, TrainingCancelled, TrainProgress
+from ml.learning.labels import CLUSTER_INDICES
 from ml.learning.model import ClusterNet
 from ml.learning.predict import predict
 from ml.learning.store import load_model, save_model
@@ -347,17 +349,21 @@ def _predictions_write(
                 probability[mine] = apply_temperature(
                     output.cluster_logit[mine], calibration["temperature"]
                 )
+        # After calibration: the prior moves the base rate, which the image-trained calibration knows nothing of.
+        prior = sky_prior_factors(chunk)
+        factor = np.where(np.isnan(prior), 1.0, prior)
+        probability = apply_cluster_odds(probability, factor)
+        class_probs = apply_to_classes(output.class_probs, CLUSTER_INDICES, factor)
         Prediction.objects.bulk_create(
             [
                 Prediction(
                     model_version=version,
                     subject_id=pk,
                     cluster_probability=float(probability[i]),
-                    class_probabilities=dict(
-                        zip(CLASSES, map(float, output.class_probs[i]), strict=True)
-                    ),
+                    class_probabilities=dict(zip(CLASSES, map(float, class_probs[i]), strict=True)),
                     uncertainty=float(output.uncertainty[i]),
                     information=None if output.mc_bald is None else float(output.mc_bald[i]),
+                    sky_prior=None if np.isnan(prior[i]) else float(prior[i]),
                 )
                 for i, pk in enumerate(chunk)
             ],

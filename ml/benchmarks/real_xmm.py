@@ -311,16 +311,25 @@ def _auc(scores: np.ndarray, positive: np.ndarray) -> float | None:
     return None if np.isnan(auc) else auc
 
 
-def real_report(sources: Sequence[RealSource], cluster_prob: npt.ArrayLike) -> dict[str, Any]:
+def real_report(
+    sources: Sequence[RealSource],
+    cluster_prob: npt.ArrayLike,
+    model_prob: npt.ArrayLike | None = None,
+) -> dict[str, Any]:
     """N extended, N point, extended-vs-point AUC (per source and per group), and named scores.
 
     ``known_clusters`` and ``hard_negatives`` list each source's p with whether it is on the
     right side of :data:`THRESHOLD`; ``targets_met`` says whether every known cluster is at or
-    above it, every hard negative below it and the AUC at least 0.9.
+    above it, every hard negative below it and the AUC at least 0.9. ``model_prob``, when given,
+    is what the model said before the Galactic prior (``ml.galactic_prior``); each named row then
+    carries it as ``p_model``.
     """
     p = np.asarray(cluster_prob, dtype=np.float64)
     if p.shape != (len(sources),):
         raise ValueError(f"{p.size} scores for {len(sources)} sources")
+    alone = None if model_prob is None else np.asarray(model_prob, dtype=np.float64)
+    if alone is not None and alone.shape != p.shape:
+        raise ValueError(f"{alone.size} model scores for {len(sources)} sources")
     roles = np.asarray([s.role for s in sources], dtype=object)
     groups = np.asarray([s.group for s in sources], dtype=np.int64)
     ext, pnt = np.isin(roles, (CLUSTER, EXTENDED)), roles == POINT
@@ -341,6 +350,7 @@ def real_report(sources: Sequence[RealSource], cluster_prob: npt.ArrayLike) -> d
                 "p": float(p[i]),
                 "ok": bool(p[i] >= THRESHOLD) if want_high else bool(p[i] < THRESHOLD),
             }
+            | ({} if alone is None else {"p_model": float(alone[i])})
             for i, s in enumerate(sources)
             if keep(s)
         ]
@@ -367,6 +377,11 @@ def real_report(sources: Sequence[RealSource], cluster_prob: npt.ArrayLike) -> d
     }
 
 
+def _model_alone(row: dict[str, Any]) -> str:
+    alone = row.get("p_model")
+    return "" if alone is None or abs(alone - row["p"]) < 5e-4 else f" (model alone {alone:.3f})"
+
+
 def format_report(report: dict[str, Any]) -> str:
     """The report as a few lines of text (for benchmarks and logs)."""
     auc = report["auc_extended_vs_point"]
@@ -381,7 +396,8 @@ def format_report(report: dict[str, Any]) -> str:
     for title, key in (("known clusters (want p >= 0.5)", "known_clusters"),
                        ("hard negatives (want p < 0.5)", "hard_negatives")):  # fmt: skip
         cells = ", ".join(
-            f"{row['name']} {row['p']:.3f}{'' if row['ok'] else ' (MISSED)'}" for row in report[key]
+            f"{row['name']} {row['p']:.3f}{_model_alone(row)}{'' if row['ok'] else ' (MISSED)'}"
+            for row in report[key]
         )
         lines.append(f"  {title}: {cells}")
     lines.append(f"  all real-data targets met: {report['targets_met']}")

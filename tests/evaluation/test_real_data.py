@@ -34,7 +34,7 @@ def _a907() -> None:
         )  # fmt: skip
 
 
-def _model(scores: dict[int, float]) -> ModelVersion:
+def _model(scores: dict[int, float], priors: dict[int, float] | None = None) -> ModelVersion:
     workflow = hunt_workflow()
     snapshot = LabelSnapshot.objects.create(
         workflow=workflow, min_votes=1, sha256="cd" * 32, row_count=0
@@ -50,6 +50,7 @@ def _model(scores: dict[int, float]) -> ModelVersion:
             cluster_probability=p,
             uncertainty=0.1,
             class_probabilities=dict.fromkeys(CLASSES, 0.2),
+            sky_prior=(priors or {}).get(pk),
         )
         for pk, p in scores.items()
     )
@@ -114,6 +115,7 @@ def test_the_dashboard_shows_the_real_data_row(scientist_client: Client, tmp_pat
     assert 'id="real-data"' in html
     assert "Real X-ray fields (never trained on)" in html
     assert "J0958" in html
+    assert "Model alone" in html  # beside p(cluster), which carries the Galactic prior
 
 
 @pytest.mark.django_db
@@ -143,3 +145,28 @@ def test_named_targets_of_the_pipeline_fields_are_checked_by_name_and_field_poin
     assert not report["known_clusters"][0]["ok"]  # 0.3 < 0.5: a missed cluster is shown as missed
     assert [row["name"] for row in report["hard_negatives"]] == ["Cygnus Loop XA knot (SNR)"]
     assert report["n_point"] == 90  # the star field's detections: points, not named targets
+
+
+@pytest.mark.django_db
+def test_the_report_shows_what_the_model_said_before_the_galactic_prior() -> None:
+    hunt_workflow()
+    pps = Path(settings.BASE_DIR) / "data" / "xmm" / "pps"
+    ingest_run(
+        kind=SubjectSet.Kind.XMM_FIELD,
+        source=pps / "P0018140301EPX000OIMAGE8000.fits.gz",
+        options={
+            "set_name": "Pipeline fields", "sources": str(pps / "sources.csv"),
+            "obs_id": "P0018140301", "evaluation_only": True,
+        },
+        workers=1,
+    )  # fmt: skip
+    remnant = Subject.objects.get(expert_labels__notes__startswith="Cygnus Loop")
+    # The model said 0.8 from the image; the stored p carries a prior of 0.25 on the odds: 4 -> 1.
+    version = _model({remnant.pk: 0.5}, priors={remnant.pk: 0.25})
+
+    report = real_benchmark(version.pk)
+
+    assert report is not None
+    (row,) = report["hard_negatives"]
+    assert row["p"] == pytest.approx(0.5)
+    assert row["p_model"] == pytest.approx(0.8)

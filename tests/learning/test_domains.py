@@ -13,12 +13,14 @@ from hunt.learning.domains import (
     MIN_DOMAIN_LABELS,
     domain_temperatures,
     input_warnings,
+    sky_prior_factors,
     training_inputs,
 )
 from hunt.learning.models import ModelVersion, Prediction
 from hunt.learning.pipeline import training_run_execute
 from hunt.learning.services import training_run_start
 from hunt.subjects.models import Cutout, Subject, SubjectSet
+from ml.galactic_prior import apply_cluster_odds, sky_odds_factor
 from ml.learning.calibrate import apply_temperature
 from ml.learning.predict import predict
 from ml.learning.store import load_model
@@ -50,6 +52,28 @@ def test_each_set_with_enough_labels_gets_its_own_temperature() -> None:
         4 * temperatures[str(plain.pk)]["temperature"], rel=0.25
     )
     assert temperatures[str(sharp.pk)]["n"] == 200
+
+
+G16_7 = (275.2408, -14.3332)  # a supernova remnant in the Galactic plane
+
+
+@pytest.mark.django_db
+def test_the_galactic_prior_applies_to_observed_positions_only() -> None:
+    observed = SubjectSetFactory.create(kind=SubjectSet.Kind.XMM_FIELD)
+    simulated = SubjectSetFactory.create(kind=SubjectSet.Kind.SIMULATED)
+    plane = SubjectFactory.create(subject_set=observed, ra=G16_7[0], dec=G16_7[1])
+    high = SubjectFactory.create(subject_set=observed, ra=150.0, dec=2.0)
+    nowhere = SubjectFactory.create(subject_set=observed, ra=None, dec=None)
+    # The simulator's sky has no Galaxy in it: a simulated subject at the same position is left alone.
+    made_up = SubjectFactory.create(subject_set=simulated, ra=G16_7[0], dec=G16_7[1])
+
+    factors = sky_prior_factors([made_up.pk, plane.pk, high.pk, nowhere.pk])
+
+    assert np.isnan(factors[0])
+    assert factors[1] == pytest.approx(float(sky_odds_factor(*G16_7)))
+    assert factors[1] < 0.01
+    assert factors[2] == 1.0
+    assert np.isnan(factors[3])
 
 
 @pytest.mark.django_db
@@ -94,6 +118,9 @@ def test_a_trained_model_stores_its_inputs_and_predicts_each_set_with_its_own_te
     for index, pk in enumerate(Subject.objects.order_by("pk").values_list("pk", flat=True)):
         # Every third subject: the labels cycle through four classes, so validation holds all of them.
         Subject.objects.filter(pk=pk).update(split="validation" if index % 3 == 1 else "train")
+    in_plane = Subject.objects.order_by("-pk").first()
+    assert in_plane is not None
+    Subject.objects.filter(pk=in_plane.pk).update(ra=G16_7[0], dec=G16_7[1])
 
     run = training_run_start(user=None, workflow=workflow, params=TINY, queue=False)
     training_run_execute(run.pk)
@@ -111,8 +138,19 @@ def test_a_trained_model_stores_its_inputs_and_predicts_each_set_with_its_own_te
         .order_by("pk")
         .values_list("pk", flat=True)[0]
     )
-    logit = predict(model, subject_images([pk])).cluster_logit
-    stored = Prediction.objects.get(model_version=version, subject_id=pk).cluster_probability
-    assert stored == pytest.approx(
-        float(apply_temperature(logit, calibration["temperature"])[0]), abs=1e-5
+    logit = predict(model, subject_images([pk, in_plane.pk])).cluster_logit
+    stored = Prediction.objects.get(model_version=version, subject_id=pk)
+    assert stored.cluster_probability == pytest.approx(
+        float(apply_temperature(logit[:1], calibration["temperature"])[0]), abs=1e-5
     )
+    assert stored.sky_prior == 1.0  # far from the plane: the prior changes nothing
+    # In the plane, the calibrated probability's odds are scaled by the stored prior.
+    plane = Prediction.objects.get(model_version=version, subject_id=in_plane.pk)
+    assert plane.sky_prior is not None
+    assert plane.sky_prior == pytest.approx(float(sky_odds_factor(*G16_7)))
+    calibrated = apply_temperature(logit[1:], calibration["temperature"])
+    assert plane.cluster_probability == pytest.approx(
+        float(apply_cluster_odds(calibrated, plane.sky_prior)[0]), abs=1e-5
+    )
+    assert plane.cluster_probability < float(calibrated[0])
+    assert sum(plane.class_probabilities.values()) == pytest.approx(1.0)
