@@ -92,6 +92,8 @@ def test_the_real_fields_report_each_observation_of_abell_907_and_the_extended_v
     y = [1] * len(extended) + [0] * len(points)
     s = [scores[pk] for pk in extended + points]
     assert report["auc_extended_vs_point"] == pytest.approx(roc_auc_score(y, s))
+    # No prior stored (a high-latitude field): the model alone ranks them the same.
+    assert report["auc_extended_vs_point_model"] == pytest.approx(report["auc_extended_vs_point"])
 
 
 @pytest.mark.django_db
@@ -170,3 +172,4 @@ def test_the_report_shows_what_the_model_said_before_the_galactic_prior() -> Non
     (row,) = report["hard_negatives"]
     assert row["p"] == pytest.approx(0.5)
     assert row["p_model"] == pytest.approx(0.8)
+    assert report["auc_extended_vs_point_model"] is None  # one source, no extended-vs-point pair
