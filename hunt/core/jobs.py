@@ -137,6 +137,20 @@ class Job(models.Model):
         """Called with the jobs the sweeper just failed: remove what their dead attempts left behind."""
 
 
+class CountedJob(Job):
+    """A job that counts its items as it goes: `done` of `total`, and the progress bar's percent."""
+
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def percent(self) -> float:
+        return counted_percent(self.status, self.done, self.total)
+
+
 class JobUnavailable(Exception):
     """The job could not be queued (the broker is unreachable); its row is failed, never left queued."""
 

@@ -14,7 +14,7 @@ from django.db import models
 from django.dispatch import receiver
 from django.utils.functional import LazyObject, empty
 
-from hunt.core.jobs import Job, counted_percent
+from hunt.core.jobs import CountedJob
 
 
 class _ExportStorage(LazyObject):
@@ -46,7 +46,7 @@ def export_upload_to(job: "ExportJob", filename: str) -> str:
     return f"exports/{uuid.uuid4().hex}/{filename}"
 
 
-class ExportJob(Job):
+class ExportJob(CountedJob):
     JOB_TASK = "hunt.exports.tasks.export_job_execute"
     # It rebuilds the file from scratch, so a third delivery is cheap; a file that kills its worker stops there.
     MAX_ATTEMPTS = 3
@@ -76,8 +76,6 @@ class ExportJob(Job):
     snapshot = models.ForeignKey(
         "learning.LabelSnapshot", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
-    total = models.PositiveIntegerField(default=0)
-    done = models.PositiveIntegerField(default=0)
     file = models.FileField(
         upload_to=export_upload_to, storage=export_storage, max_length=300, blank=True
     )
@@ -99,7 +97,3 @@ class ExportJob(Job):
     def job_swept(cls, pks: list[int]) -> None:
         for job in cls.objects.filter(pk__in=pks).exclude(file=""):
             job.file.delete(save=True)  # an attempt's file, never served (the job did not succeed)
-
-    @property
-    def percent(self) -> float:
-        return counted_percent(self.status, self.done, self.total)

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from hunt.core.jobs import Job, counted_percent
+from hunt.core.jobs import CountedJob
 from hunt.subjects.models import Subject
 
 
@@ -55,7 +55,7 @@ class SubjectMorphology(models.Model):
         return f"Morphology v{self.version} of subject {self.subject_id} ({self.status})"
 
 
-class MorphologyRun(Job):
+class MorphologyRun(CountedJob):
     """Measure the morphology of every subject (or of those not yet measured at this version)."""
 
     JOB_TASK = "hunt.morphology.tasks.morphology_run_task"
@@ -66,8 +66,6 @@ class MorphologyRun(Job):
 
     kind = models.CharField(max_length=12, default="morphology", editable=False)
     only_missing = models.BooleanField(default=True)
-    total = models.PositiveIntegerField(default=0)
-    done = models.PositiveIntegerField(default=0)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -84,7 +82,3 @@ class MorphologyRun(Job):
 
     def __str__(self) -> str:
         return f"Morphology run #{self.pk} ({self.status})"
-
-    @property
-    def percent(self) -> float:
-        return counted_percent(self.status, self.done, self.total)

@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 
 from hunt.classify.models import Workflow
-from hunt.core.jobs import Job, counted_percent
+from hunt.core.jobs import CountedJob
 from hunt.learning.models import ModelVersion, model_storage
 
 
@@ -37,7 +37,7 @@ class LatentSpaceFile(models.Model):
         return f"Latent space of model v{self.model_version_id} ({self.subjects} subjects)"
 
 
-class EmbeddingRun(Job):
+class EmbeddingRun(CountedJob):
     """Compute the embeddings (and map, anomalies) of every subject for one model version."""
 
     JOB_TASK = "hunt.similarity.tasks.embedding_run_task"
@@ -49,8 +49,6 @@ class EmbeddingRun(Job):
     model_version = models.ForeignKey(
         ModelVersion, on_delete=models.CASCADE, related_name="embedding_runs"
     )
-    total = models.PositiveIntegerField(default=0)
-    done = models.PositiveIntegerField(default=0)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -67,10 +65,6 @@ class EmbeddingRun(Job):
 
     def __str__(self) -> str:
         return f"Embedding run #{self.pk} for model v{self.model_version_id} ({self.status})"
-
-    @property
-    def percent(self) -> float:
-        return counted_percent(self.status, self.done, self.total)
 
 
 class AnomalySet(models.Model):

@@ -9,7 +9,7 @@ import random
 from django.conf import settings
 from django.db import models
 
-from hunt.core.jobs import Job, counted_percent
+from hunt.core.jobs import CountedJob
 from hunt.subjects.labels import TRAINING_ROLES, Label, TruthRole
 from ml import splits
 
@@ -165,7 +165,7 @@ class ExpertLabel(models.Model):
         return f"{self.subject}: {self.label} ({self.source})"
 
 
-class IngestJob(Job):
+class IngestJob(CountedJob):
     """One ingestion run; the row is what progress bars poll and what the admin shows."""
 
     JOB_TASK = "hunt.subjects.tasks.ingest_job_execute"
@@ -180,8 +180,6 @@ class IngestJob(Job):
     source = models.CharField(max_length=500, help_text="Folder or file ingested.")
     options = models.JSONField(default=dict, blank=True)
     subject_set = models.ForeignKey(SubjectSet, null=True, blank=True, on_delete=models.SET_NULL)
-    total = models.PositiveIntegerField(default=0)
-    done = models.PositiveIntegerField(default=0)
     created = models.PositiveIntegerField(default=0)
     skipped = models.PositiveIntegerField(default=0, help_text="Already ingested before.")
     requested_by = models.ForeignKey(
@@ -200,7 +198,3 @@ class IngestJob(Job):
 
         for pk, attempts in cls.objects.filter(pk__in=pks).values_list("pk", "attempts"):
             attempt_files_delete(pk, range(1, attempts + 1))
-
-    @property
-    def percent(self) -> float:
-        return counted_percent(self.status, self.done, self.total)
