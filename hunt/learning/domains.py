@@ -117,6 +117,17 @@ def training_inputs(subject_ids: Sequence[int]) -> dict[str, Any]:
     }
 
 
+def _behind_the_plane(subject_set: SubjectSet) -> int:
+    """How many of an observed set's subjects the Galactic prior lowers (0 for a simulated set)."""
+    if subject_set.kind == SubjectSet.Kind.SIMULATED:
+        return 0
+    positions = np.array(
+        subject_set.subjects.exclude(ra=None).exclude(dec=None).values_list("ra", "dec"),
+        dtype=np.float64,
+    ).reshape(-1, 2)
+    return int((sky_odds_factor(positions[:, 0], positions[:, 1]) < 1.0).sum())
+
+
 def input_warnings(
     trained: dict[str, Any], subject_sets: Sequence[SubjectSet]
 ) -> list[dict[str, str]]:
@@ -142,6 +153,12 @@ def input_warnings(
                 )
         if trained.get("optical_share", 0) > 0 and facts["optical_share"] == 0:
             reasons.append("X-ray only (no optical band): read the X-ray-only figures")
+        behind_the_plane = _behind_the_plane(subject_set)
+        if behind_the_plane:
+            reasons.append(
+                f"{behind_the_plane} of {facts['n']} subjects lie near the Galactic plane, where no cluster "
+                "survey the model learnt from looks: their p(cluster) carries the Galactic absorption prior"
+            )
         if reasons:
             warnings.append({"subject_set": subject_set.name, "reason": "; ".join(reasons)})
     return warnings

@@ -108,6 +108,24 @@ def test_sets_outside_the_training_inputs_are_named_with_the_reason() -> None:
     assert "pixel scale 0.49" in reason
     assert "exposure 2.89e+05" in reason
     assert "X-ray only" in reason
+    assert (
+        "Galactic" not in reason
+    )  # a simulated set (the factory's kind) is never behind the plane
+
+
+@pytest.mark.django_db
+def test_an_observed_set_near_the_galactic_plane_is_named_and_a_simulated_one_is_not() -> None:
+    observed = SubjectSetFactory.create(name="Plane survey", kind=SubjectSet.Kind.XMM_FIELD)
+    simulated = SubjectSetFactory.create(name="Simulated", kind=SubjectSet.Kind.SIMULATED)
+    for dec_offset in (0.0, 0.1):
+        SubjectFactory.create(subject_set=observed, ra=G16_7[0], dec=G16_7[1] + dec_offset)
+        SubjectFactory.create(subject_set=simulated, ra=G16_7[0], dec=G16_7[1] + dec_offset)
+    SubjectFactory.create(subject_set=observed, ra=150.0, dec=2.0)  # COSMOS, far from the plane
+
+    warnings = input_warnings({"n": 0}, [observed, simulated])
+
+    assert [w["subject_set"] for w in warnings] == ["Plane survey"]
+    assert "2 of 3 subjects lie near the Galactic plane" in warnings[0]["reason"]
 
 
 @pytest.mark.django_db
