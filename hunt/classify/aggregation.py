@@ -14,7 +14,11 @@ classification write path is unchanged. One run:
    `ml.crowd.skill.calibrate_rates`), stores it on the workflow (`posterior_calibrated_at`) and the run;
 6. retires active subjects whose posterior from the votes alone reaches that threshold (or, without a target or
    with too little gold, the workflow's `posterior_retire_at`) with at least `posterior_min_votes` votes
-   (reason "posterior"), beside the count limit and the rules.
+   (reason "posterior"), beside the count limit and the rules;
+7. audits: when the workflow has no active subject left, re-opens the posterior-retired ones whose label is least
+   certain (`ml.crowd.acquisition.audit_order`, the rule `bench/label_efficiency.py` replays), a twentieth of the
+   workflow at a time, so volunteers' time goes to the labels most likely wrong instead of idling. A re-opened
+   subject is active with reason "audit" and is not retired by its posterior again before it has a new vote.
 docs/crowd.md explains the choices and the figures.
 """
 
@@ -38,11 +42,14 @@ from hunt.classify.models import (
 )
 from hunt.subjects.labels import HUNT_CLASSES, answer_class, expert_class
 from hunt.subjects.models import ExpertLabel
-from ml.crowd import skill
+from ml.crowd import acquisition, skill
 from ml.crowd.dawid_skene import METHOD, dawid_skene, votes_posterior
 
 PSEUDO_POPULATION = 10.0
 RETIREMENT_REASON = "posterior"
+AUDIT_REASON = "audit"
+# Re-opened per audit, as a share of the workflow's subjects: the replay's round (a twentieth of the pool).
+AUDIT_SHARE = 0.05
 CALIBRATION_TARGETS = (0.95, 0.99)
 
 
@@ -70,7 +77,14 @@ def crowd_aggregate(
     statuses = list(
         SubjectStatus.objects.filter(workflow=workflow)
         .order_by("subject_id")
-        .values_list("id", "subject_id", "classification_count", "retired_at", "posterior_votes")
+        .values_list(
+            "id",
+            "subject_id",
+            "classification_count",
+            "retired_at",
+            "posterior_votes",
+            "retirement_reason",
+        )
     )
     task_of = {row[1]: i for i, row in enumerate(statuses)}
     n_tasks = len(statuses)
@@ -139,11 +153,13 @@ def crowd_aggregate(
     if calibration is not None and calibration.threshold is not None:
         threshold = calibration.threshold
     retired = _retire(workflow, statuses, free, voted, now, threshold)
+    reopened = _audit(workflow, statuses, result.posterior, voted, gold)
     _skills_write(workflow, volunteer_ids, result.confusion, answers, task, worker, label, gold,
                   gold_seen, gold_correct, verdicts, result.prior)  # fmt: skip
     run.retired = retired
     run.stats = _stats(result, free, voted, gold, verdicts, workflow)
     run.stats["retire_at"] = threshold
+    run.stats["audit_reopened"] = reopened
     run.stats["model_votes"] = int(task.size - human_votes)
     run.stats["calibration"] = None if calibration is None else calibration.to_json()
     run.seconds = time.perf_counter() - started
@@ -195,7 +211,7 @@ def _posteriors_write(
     voted: np.ndarray, gold: np.ndarray, now: Any,
 ) -> None:  # fmt: skip
     updates, history = [], []
-    for i, (pk, _subject_id, _count, _retired, previous_votes) in enumerate(statuses):
+    for i, (pk, _subject_id, _count, _retired, previous_votes, _reason) in enumerate(statuses):
         if not voted[i] and gold[i] < 0:
             continue
         probabilities = {
@@ -258,13 +274,45 @@ def _retire(
     if threshold is None:
         return 0
     confident = (voted >= max(workflow.posterior_min_votes, 1)) & (free.max(axis=1) >= threshold)
-    ids = [statuses[i][0] for i in np.flatnonzero(confident) if statuses[i][3] is None]
+    # A subject the audit re-opened waits for a new vote: its posterior was above the threshold already.
+    ids = [
+        statuses[i][0]
+        for i in np.flatnonzero(confident)
+        if statuses[i][3] is None
+        and not (statuses[i][5] == AUDIT_REASON and voted[i] <= statuses[i][4])
+    ]
     retired = 0
     for start in range(0, len(ids), 5000):
         retired += SubjectStatus.objects.filter(
             pk__in=ids[start : start + 5000], retired_at__isnull=True
         ).update(retired_at=now, retirement_reason=RETIREMENT_REASON)
     return retired
+
+
+def _audit(
+    workflow: Workflow, statuses: list[tuple[Any, ...]], posterior: np.ndarray, voted: np.ndarray,
+    gold: np.ndarray,
+) -> int:  # fmt: skip
+    """Re-open the least certain posterior-retired subjects once none is active (step 7 above)."""
+    if workflow.posterior_retire_at is None and workflow.posterior_calibrated_at is None:
+        return 0  # no posterior retirement, nothing to audit
+    if SubjectStatus.objects.filter(workflow=workflow, retired_at__isnull=True).exists():
+        return 0
+    # Read now, not from `statuses`: this run's own retirements count.
+    reason_of = dict(
+        SubjectStatus.objects.filter(workflow=workflow).values_list("id", "retirement_reason")
+    )
+    reasons = np.array([reason_of.get(row[0], "") for row in statuses], dtype=object)
+    limit = workflow.retirement_limit or np.iinfo(np.int64).max  # 0: no count limit
+    eligible = (reasons == RETIREMENT_REASON) & (gold < 0) & (voted < limit)
+    chosen = acquisition.audit_order(posterior, eligible)[
+        : max(1, int(AUDIT_SHARE * len(statuses)))
+    ]
+    if not chosen.size:
+        return 0
+    return SubjectStatus.objects.filter(
+        pk__in=[statuses[i][0] for i in chosen], retirement_reason=RETIREMENT_REASON
+    ).update(retired_at=None, retirement_reason=AUDIT_REASON)
 
 
 def _skills_write(

@@ -9,7 +9,8 @@ No Django and no torch, so a benchmark, a test or a training host can use it alo
 * `ml.crowd.skill`: online (SWAP-style) per-volunteer confusion matrices from gold with pseudo-counts, the posterior
   of one subject given its votes and the voters' skills, the spam rule, and the posterior retirement threshold
   calibrated on gold.
-* `ml.crowd.acquisition`: BALD from Monte Carlo samples and the selection streams of active learning.
+* `ml.crowd.acquisition`: BALD from Monte Carlo samples, the selection streams of active learning, and the
+  retirement audit's order (the least certain retired subjects first, once none is active).
 
 How the crowd's labels train the CNN (`ml.learning.losses`; named here, free of torch, so that the web process
 can check training parameters): `LABEL_LOSSES`, the Dirichlet-multinomial on vote counts by default, by

@@ -108,3 +108,17 @@ def label_gain(posterior: np.ndarray, confusion: np.ndarray) -> np.ndarray:
     joint = pi[:, :, None] * c[None, :, :]  # (N, true, answer)
     result: np.ndarray = np.clip(joint.max(axis=1).sum(axis=1) - pi.max(axis=1), 0.0, None)
     return result
+
+
+def audit_order(posterior: np.ndarray, eligible: np.ndarray) -> np.ndarray:
+    """The retirement audit: eligible subjects (retired, not gold, under the vote limit), least certain first.
+
+    Once every subject has retired, volunteers' time is best spent re-checking the labels most likely to be
+    wrong rather than idling: the subjects whose (stored, gold-clamped) posterior puts the least on its top
+    class. A subject retired at the threshold may have fallen below it since, as the skills were refitted, and
+    the crowd's correlated mistakes make a quick unanimous retirement less sure than Dawid-Skene says.
+    """
+    index = np.flatnonzero(np.asarray(eligible, dtype=bool))
+    confidence = np.asarray(posterior, dtype=np.float64)[index].max(axis=1)
+    result: np.ndarray = index[np.argsort(confidence, kind="stable")]
+    return result

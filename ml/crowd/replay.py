@@ -10,6 +10,11 @@ Rules: "count" (retire at `limit` votes, Panoptes' 15), "rules" (today's default
 with 80 % agreement), "posterior" (the Dawid-Skene posterior's top class reaches `threshold` with at least
 `min_votes` votes, or the `limit` is reached). Labels: plurality (ties to the lowest class, cluster first) for
 "count" and "rules", the Dawid-Skene posterior for "posterior".
+
+With `audit`, an arm whose subjects have all retired before its budget is spent does not stop: each round gives
+the next vote to the retired subjects whose label is least certain (`ml.crowd.acquisition.audit_order`, gold and
+subjects at the limit excluded), as the crowd aggregation job re-opens them in production
+(`hunt.classify.aggregation`).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ml.crowd import N_CLASSES
+from ml.crowd.acquisition import audit_order
 from ml.crowd.dawid_skene import dawid_skene, log_likelihood, normalise_log
 from ml.crowd.simulate import Votes
 
@@ -115,6 +121,7 @@ def replay(
     measure: Callable[[ReplayState], dict[str, float]] | None = None,
     on_round: Callable[[ReplayState], None] | None = None,
     model_answer: Callable[[], np.ndarray | None] | None = None,
+    audit: bool = False,
 ) -> ReplayState:
     """Spend up to `budget` votes under `rule`; `measure` is called after every round and its dict recorded.
 
@@ -131,9 +138,14 @@ def replay(
         given=np.zeros(n, np.int64), retired=np.zeros(n, bool),
         posterior=np.full((n, N_CLASSES), 1.0 / N_CLASSES),
     )  # fmt: skip
-    while state.spent < budget and not state.retired.all():
+    while state.spent < budget:
         active = np.flatnonzero(~state.retired)
-        if order is None:
+        if not active.size:
+            eligible = state.retired & (state.given < limit) & (gold < 0)
+            if not audit or not eligible.any():
+                break
+            ranked = audit_order(state.posterior, eligible)
+        elif order is None:
             ranked = rng.permutation(active)  # Panoptes: any active subject, at random
         else:
             ranked = order(state.given, state.posterior, state.retired)

@@ -106,7 +106,10 @@ def test_a_sure_posterior_retires_beside_the_count_and_gold_is_clamped() -> None
     run = crowd_aggregate(workflow=workflow)
     assert run is not None
     assert run.retired == 30
-    assert set(SubjectStatus.objects.values_list("retirement_reason", flat=True)) == {"posterior"}
+    # Nothing is left active, so the audit re-opened the least certain non-gold subject (one in twenty).
+    reasons = list(SubjectStatus.objects.values_list("retirement_reason", flat=True))
+    assert sorted(set(reasons)) == ["audit", "posterior"]
+    assert reasons.count("audit") == run.stats["audit_reopened"] == 1
     gold = SubjectStatus.objects.filter(is_gold=True).select_related("subject").first()
     assert gold is not None
     truth = gold.subject.expert_labels.get().label
@@ -174,3 +177,59 @@ def test_the_beat_task_and_the_command_run_the_same_job() -> None:
     call_command("aggregate_crowd", "--force", stdout=out)
     assert "60 votes" in out.getvalue()
     assert CrowdAggregation.objects.filter(workflow=workflow).count() == 2
+
+
+@pytest.mark.django_db
+def test_once_none_is_active_the_audit_reopens_the_least_certain_until_a_new_vote() -> None:
+    workflow = survey(20, gold_every=4)
+    Workflow.objects.filter(pk=workflow.pk).update(posterior_retire_at=0.9, posterior_min_votes=3)
+    workflow.refresh_from_db()
+    crowd = [Volunteer.objects.create() for _ in range(6)]
+    statuses = list(SubjectStatus.objects.filter(workflow=workflow).select_related("subject"))
+    # One non-gold subject gets three votes for the truth and one against: sure enough to retire, less sure
+    # than the unanimous rest.
+    doubtful = next(status.pk for status in statuses if not status.is_gold)
+    for status in statuses:
+        truth = status.subject.expert_labels.get().label
+        if status.pk == doubtful:
+            answers = [truth] * 3 + ["other" if truth != "other" else "galaxy"]
+        else:
+            answers = [truth] * 4
+        for volunteer, answer in zip(crowd, answers, strict=False):
+            vote(workflow, volunteer, status.subject_id, answer)
+    run = crowd_aggregate(workflow=workflow)
+    assert run is not None
+    assert run.retired == 20
+    reopened = SubjectStatus.objects.filter(workflow=workflow, retired_at__isnull=True)
+    assert [s.pk for s in reopened] == [doubtful]
+    assert reopened.get().retirement_reason == "audit"
+    # Without a new vote the next run does not retire it again, whatever its posterior says.
+    again = crowd_aggregate(workflow=workflow, force=True)
+    assert again is not None
+    assert again.retired == 0
+    assert SubjectStatus.objects.get(pk=doubtful).retired_at is None
+    # With one it is judged again like any subject: still sure, so it retires.
+    status = SubjectStatus.objects.select_related("subject").get(pk=doubtful)
+    vote(workflow, crowd[5], status.subject_id, status.subject.expert_labels.get().label)
+    third = crowd_aggregate(workflow=workflow)
+    assert third is not None
+    assert third.retired >= 1
+    assert SubjectStatus.objects.get(pk=doubtful).retirement_reason == "posterior"
+
+
+@pytest.mark.django_db
+def test_no_audit_while_a_subject_is_active() -> None:
+    workflow = survey(20, gold_every=100)
+    Workflow.objects.filter(pk=workflow.pk).update(posterior_retire_at=0.9, posterior_min_votes=3)
+    workflow.refresh_from_db()
+    crowd = [Volunteer.objects.create() for _ in range(4)]
+    statuses = list(SubjectStatus.objects.filter(workflow=workflow).select_related("subject"))
+    for status in statuses[1:]:
+        truth = status.subject.expert_labels.get().label
+        for volunteer in crowd:
+            vote(workflow, volunteer, status.subject_id, truth)
+    run = crowd_aggregate(workflow=workflow)
+    assert run is not None
+    assert run.retired == 19
+    assert run.stats["audit_reopened"] == 0
+    assert not SubjectStatus.objects.filter(retirement_reason="audit").exists()

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from ml.crowd import acquisition
-from ml.crowd.replay import aggregate, replay
+from ml.crowd.replay import ReplayState, aggregate, replay
 from ml.crowd.simulate import crowd_draw, difficulty, votes_draw
 
 
@@ -80,3 +80,39 @@ def test_the_pooled_confusion_recovers_the_crowds_accuracy() -> None:
     pooled = acquisition.pooled_confusion(posterior, np.arange(3000), answer)
     np.testing.assert_allclose(pooled.sum(axis=1), 1.0)
     np.testing.assert_allclose(np.diag(pooled), 0.7 + 0.3 / 5, atol=0.04)
+
+
+def test_the_audit_orders_the_least_certain_first_and_skips_the_ineligible() -> None:
+    posterior = np.array(
+        [[0.99, 0.01, 0, 0, 0], [0.6, 0.4, 0, 0, 0], [0.8, 0.2, 0, 0, 0], [0.5, 0.5, 0, 0, 0]]
+    )
+    eligible = np.array([True, True, True, False])
+    assert acquisition.audit_order(posterior, eligible).tolist() == [1, 2, 0]
+
+
+def test_with_the_audit_a_fully_retired_arm_spends_its_budget_on_the_least_certain() -> None:
+    truth, gold, votes = _votes(300)
+
+    def run(audit: bool) -> ReplayState:
+        return replay(
+            votes, n_workers=100, gold=gold, rule="posterior", budget=300 * 15,  # type: ignore[arg-type]
+            round_size=15, threshold=0.95, min_votes=3, audit=audit,
+        )  # fmt: skip
+
+    plain, audited = run(False), run(True)
+    assert plain.retired.all()
+    assert plain.spent < 300 * 15  # without the audit it stops once every subject retired
+    # Identical until the last subject retires, then it keeps spending, never on gold or past the limit.
+    np.testing.assert_array_equal(
+        [p["votes"] for p in audited.curve[: len(plain.curve)]], [p["votes"] for p in plain.curve]
+    )
+    assert audited.spent > plain.spent
+    assert audited.given.max() <= 15
+    np.testing.assert_array_equal(audited.given[gold >= 0], plain.given[gold >= 0])
+    # The extra votes went where the label was least sure: those subjects' labels got better.
+    extra = audited.given > plain.given
+    free = gold < 0
+    assert extra.any()
+    right_before = (plain.labels == truth)[extra & free].mean()
+    right_after = (audited.labels == truth)[extra & free].mean()
+    assert right_after > right_before
