@@ -11,6 +11,7 @@ from django.http import HttpRequest
 
 from hunt.accounts.models import Volunteer
 from hunt.accounts.roles import SCIENTIST_GROUP
+from hunt.core.db import prepared_cursor
 
 SESSION_KEY = "cluster_hunt_volunteer"
 
@@ -49,7 +50,7 @@ def _anonymous_volunteer(key: str) -> Volunteer | None:
     except ValueError:
         return None
     sql, fields = _anonymous_lookup()
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:  # parsed and planned once per connection
         cursor.execute(sql, [anonymous_key])
         row = cursor.fetchone()
     return None if row is None else Volunteer.from_db(connection.alias, fields, list(row))

@@ -12,7 +12,9 @@ autocommit it is one round trip and one commit:
    whole statement, the vote count included.
 3. `progress`: upsert the volunteer's progress (seen and gold counts, walk cursors) and return the count.
 
-Column names are built from validated answers only, never from raw input; every value is a parameter.
+Column names are built from validated answers only, never from raw input; every value is a parameter. The
+statement is prepared on the server (`hunt.core.db`), so a parameter whose type PostgreSQL cannot infer from
+its place (a NULL time, an empty list) carries an explicit cast.
 """
 
 from hunt.classify.models import (
@@ -64,7 +66,7 @@ WITH counted AS (
         was_gold, logged_in_at_classification, feedback_shown, time_spent_ms, viewer_state, user_agent,
         ip_hash, created_at)
     SELECT %(workflow)s, %(version)s, %(subject)s, %(volunteer)s, %(answer)s, %(redshift)s, %(key)s,
-        is_gold, %(logged_in)s, is_gold AND gold_label <> '' AND %(feedback_visible)s, %(time_spent_ms)s,
+        is_gold, %(logged_in)s, is_gold AND gold_label <> '' AND %(feedback_visible)s, %(time_spent_ms)s::bigint,
         %(viewer_state)s::jsonb, %(user_agent)s, %(ip_hash)s, %(now)s
     FROM counted
     RETURNING id
@@ -73,7 +75,7 @@ WITH counted AS (
         volunteer_id, workflow_id, seen_count, gold_seen, gold_correct, "cursor", gold_cursor, cursor_epoch)
     SELECT %(volunteer)s, %(workflow)s, 1,
         CASE WHEN is_gold THEN 1 ELSE 0 END,
-        CASE WHEN is_gold AND gold_label = ANY(%(agreeing)s) THEN 1 ELSE 0 END,
+        CASE WHEN is_gold AND gold_label = ANY(%(agreeing)s::text[]) THEN 1 ELSE 0 END,
         -- The walk moves past what was classified, so the next selection never rescans it.
         CASE WHEN is_gold THEN -1.0 ELSE GREATEST(-1.0, priority) END,
         CASE WHEN is_gold THEN GREATEST(-1.0, priority) ELSE -1.0 END,
