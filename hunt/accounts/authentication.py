@@ -17,7 +17,7 @@ from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
 
 from hunt.accounts.models import Volunteer
-from hunt.core.db import prepared_cursor
+from hunt.core.db import prepared_fetchone
 
 
 @cache
@@ -42,12 +42,11 @@ def _lookup() -> tuple[str, list[str], list[str], list[str]]:
 class VolunteerTokenAuthentication(TokenAuthentication):
     def authenticate_credentials(self, key: str) -> tuple[Any, Any]:
         sql, token_fields, user_fields, volunteer_fields = _lookup()
-        with prepared_cursor() as cursor:  # parsed and planned once per connection
-            cursor.execute(sql, [key])
-            row = cursor.fetchone()
-        if row is None:
+        # Prepared once per connection, and the connection's health check too (hunt.core.db).
+        found = prepared_fetchone(sql, [key])
+        if found is None:
             raise exceptions.AuthenticationFailed(_("Invalid token."))
-        row = list(row)
+        row = list(found)
         token_values = row[: len(token_fields)]
         user_values = row[len(token_fields) : len(token_fields) + len(user_fields)]
         volunteer_values = row[len(token_fields) + len(user_fields) :]

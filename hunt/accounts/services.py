@@ -11,7 +11,7 @@ from django.http import HttpRequest
 
 from hunt.accounts.models import Volunteer
 from hunt.accounts.roles import SCIENTIST_GROUP
-from hunt.core.db import prepared_cursor
+from hunt.core.db import prepared_fetchone
 
 SESSION_KEY = "cluster_hunt_volunteer"
 
@@ -50,9 +50,8 @@ def _anonymous_volunteer(key: str) -> Volunteer | None:
     except ValueError:
         return None
     sql, fields = _anonymous_lookup()
-    with prepared_cursor() as cursor:  # parsed and planned once per connection
-        cursor.execute(sql, [anonymous_key])
-        row = cursor.fetchone()
+    # Prepared once per connection, and the connection's health check too (hunt.core.db).
+    row = prepared_fetchone(sql, [anonymous_key])
     return None if row is None else Volunteer.from_db(connection.alias, fields, list(row))
 
 

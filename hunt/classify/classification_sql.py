@@ -17,6 +17,8 @@ statement is prepared on the server (`hunt.core.db`), so a parameter whose type 
 its place (a NULL time, an empty list) carries an explicit cast.
 """
 
+from functools import cache
+
 from hunt.classify.models import (
     ANSWERS,
     REDSHIFTS,
@@ -43,6 +45,7 @@ COUNTED_COLUMNS = "id, priority, is_gold, gold_label, classification_count, " + 
 )
 
 
+@cache  # a handful of texts (answer x redshift), built from static metadata: once each per process
 def classification_statement(*, answer: str, redshift: str) -> str:
     """The one statement that stores a classification.
 

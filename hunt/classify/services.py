@@ -4,6 +4,7 @@ import json
 import uuid
 from contextlib import nullcontext
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
@@ -158,6 +159,12 @@ def _gold_agrees(label: str, answer: str, redshift: str) -> bool:
     return answer == expected_answer and (
         not expected_redshift or not redshift or redshift == expected_redshift
     )
+
+
+@cache  # per answer and redshift (a dozen); the list is only read, never changed
+def _agreeing(answer: str, redshift: str) -> list[str]:
+    """The gold labels an answer agrees with (the statement counts a gold answer correct by them)."""
+    return [label.value for label in Label if _gold_agrees(label, answer, redshift)]
 
 
 def _gold_feedback(gold_label: str, answer: str, redshift: str) -> Feedback | None:
@@ -344,7 +351,7 @@ def _classification_insert_sql(vote: _Vote) -> ClassificationResult:
         "viewer_state": json.dumps(vote.viewer_state), "user_agent": vote.user_agent,
         "ip_hash": vote.ip_hash, "logged_in": vote.logged_in,
         "feedback_visible": _feedback_visible(vote.workflow, vote.volunteer, vote.subject_id),
-        "agreeing": [label.value for label in Label if _gold_agrees(label, vote.answer, vote.redshift)],
+        "agreeing": _agreeing(vote.answer, vote.redshift),
     }  # fmt: skip
     sql = classification_statement(answer=vote.answer, redshift=vote.redshift)
     # In autocommit the statement is its own transaction: one round trip, one commit. Inside a caller's

@@ -8,8 +8,9 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+import psycopg
 import pytest
-from django.db import connection
+from django.db import close_old_connections, connection
 from django.test import Client
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
@@ -129,3 +130,42 @@ def test_without_a_threshold_nothing_is_prepared_and_the_answers_are_the_same(
     assert duplicate.json()["code"] == "duplicate"
     assert client.post(CLASSIFY, _body(subjects[1]), format="json").status_code == 201
     assert len([sql for sql, _types in _prepared() if sql.lstrip().startswith("WITH")]) == 1
+
+
+def _drop_this_connection() -> None:
+    """What a database restart or an idle timeout does to a kept connection: the server ends it."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    with psycopg.connect(**params, autocommit=True) as other:
+        other.execute("SELECT pg_terminate_backend(%s, 5000)", [pid])
+
+
+@pytest.mark.parametrize("path", ["token", "browser"])
+def test_a_connection_the_server_dropped_is_replaced_by_the_next_request(
+    make_workflow: Callable[..., Workflow], volunteer: Any, path: str
+) -> None:
+    workflow = make_workflow(3)
+    subjects = _subjects(workflow)
+    if path == "token":
+        client: Any = _token_client(volunteer)
+        post: Callable[[int], Any] = lambda subject_id: client.post(  # noqa: E731
+            CLASSIFY, _body(subject_id), format="json"
+        )
+    else:
+        client = Client(enforce_csrf_checks=True)
+        assert client.get(PAGE).status_code == 200
+        csrf = client.cookies["csrftoken"].value
+        post = lambda subject_id: client.post(  # noqa: E731
+            CLASSIFY, _body(subject_id), content_type="application/json", HTTP_X_CSRFTOKEN=csrf
+        )
+    assert post(subjects[0]).status_code == 201
+    for subject_id in subjects[1:]:
+        _drop_this_connection()
+        close_old_connections()  # the request boundary (the test client leaves it out)
+        response = post(subject_id)
+        assert response.status_code == 201, response.content
+    assert Classification.objects.filter(subject_id__in=subjects).count() == len(subjects)
