@@ -30,7 +30,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._django import setup, teardown
+from bench._django import configuration, setup, teardown
 
 DB_NAME = "cluster_hunt_cpu"
 DEFAULT_CACHE_URL = "redis://127.0.0.1:6379/13"
@@ -146,6 +146,7 @@ def main() -> None:
         from django.core.wsgi import get_wsgi_application
 
         application = get_wsgi_application()
+        print(configuration(), flush=True)
         print(f"load average {' '.join(f'{v:.2f}' for v in os.getloadavg())}", flush=True)
         offset = 0
         totals: dict[str, float] = {}

@@ -38,7 +38,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._django import ROOT, setup, teardown
+from bench._django import ROOT, configuration, setup, teardown
 
 DB_NAME = "cluster_hunt_load"
 PORT = 8077
@@ -246,6 +246,7 @@ def main() -> None:
     server = None
     try:
         print(f"load average at start: {_load_average()}", flush=True)
+        print(configuration(), flush=True)
         generator = _load_generator(args.load_generator)
         print(
             f"populating {args.subjects} subjects and {args.volunteers} volunteers per path ...",
