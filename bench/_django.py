@@ -44,6 +44,19 @@ def setup(db_name: str) -> Path:
     return media
 
 
+def configuration() -> str:
+    """The settings a reader needs to reproduce a run: those that change the write path's cost."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    prepared = database.get("OPTIONS", {}).get("prepare_threshold") is not None
+    return (
+        f"prepared statements {'on' if prepared else 'off'} (DATABASE_PREPARED_STATEMENTS), "
+        f"health checks {'on' if database.get('CONN_HEALTH_CHECKS') else 'off'}, "
+        f"sessions {settings.SESSION_ENGINE.rsplit('.', 1)[-1]}, cache {settings.CACHES['default']['BACKEND']}"
+    )
+
+
 def teardown(db_name: str, media: Path) -> None:
     import psycopg
     from django.db import connections

@@ -30,7 +30,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._django import setup, teardown
+from bench._django import configuration, setup, teardown
 
 DB_NAME = "cluster_hunt_cpu"
 DEFAULT_CACHE_URL = "redis://127.0.0.1:6379/13"
@@ -146,8 +146,10 @@ def main() -> None:
         from django.core.wsgi import get_wsgi_application
 
         application = get_wsgi_application()
+        print(configuration(), flush=True)
         print(f"load average {' '.join(f'{v:.2f}' for v in os.getloadavg())}", flush=True)
         offset = 0
+        totals: dict[str, float] = {}
         for path in paths:
             # Warm-up first: imports, caches, connections.
             _run(application, _requests(path, 100, workdir, offset))
@@ -171,6 +173,7 @@ def main() -> None:
                 database = (after - before) if pid == pid_after else float("nan")
             refused = [s for s in statuses if not s.startswith("2")]
             if not options.profile:
+                totals[path] = (seconds + database) / len(environs)
                 print(
                     f"{path:8s} {1000 * database / len(environs):6.2f} ms PostgreSQL backend CPU per request"
                 )
@@ -180,6 +183,15 @@ def main() -> None:
                 f"({len(environs)} requests, {len(refused)} not 2xx: {sorted(set(refused))})",
                 flush=True,
             )
+        # This process and its backend together, and as a multiple of the plain view's: on a busy machine
+        # every figure above drifts with the load, their ratio much less.
+        for path, total in totals.items():
+            ratio = (
+                f", {total / totals['ceiling']:.2f}x the plain view's"
+                if "ceiling" in totals
+                else ""
+            )
+            print(f"{path:8s} {1000 * total:6.2f} ms CPU per request with the backend's{ratio}")
         print(f"load average {' '.join(f'{v:.2f}' for v in os.getloadavg())}", flush=True)
     finally:
         teardown(options.database, media)

@@ -97,6 +97,9 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------------
 DEMO_DATABASE_URL = f"sqlite:///{VAR_DIR / 'demo.sqlite3'}"
+# Executions before psycopg prepares a statement on its own; only server-binding cursors count, and the only
+# one is `hunt.core.db.prepared_cursor`, which prepares at once (so the figure never comes into play there).
+PREPARE_THRESHOLD = 1_000_000
 DATABASES = {"default": env.db("DATABASE_URL", default=DEMO_DATABASE_URL)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -111,6 +114,14 @@ else:
     # A new connection per request capped a 2-core box at ~160 requests/s (CONN_MAX_AGE=0, gunicorn 3 workers).
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # The classification write path's few statements are prepared on the server (`hunt.core.db`): planning
+    # them anew each time cost PostgreSQL more CPU than running them. psycopg prepares nothing while the
+    # threshold is None (Django's default); Django's own cursors bind on the client and never prepare, so
+    # setting it prepares only what `prepared_cursor` runs. Behind a transaction-mode pooler that does not
+    # track prepared statements (PgBouncer before 1.21, or max_prepared_statements = 0), set
+    # DATABASE_PREPARED_STATEMENTS=False: the same statements then run unprepared.
+    if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = PREPARE_THRESHOLD
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (throttling, cached statistics) -----------------------------------------------------------

@@ -9,7 +9,7 @@ from functools import cache
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.models import Model
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
@@ -17,6 +17,7 @@ from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
 
 from hunt.accounts.models import Volunteer
+from hunt.core.db import prepared_fetchone
 
 
 @cache
@@ -41,21 +42,20 @@ def _lookup() -> tuple[str, list[str], list[str], list[str]]:
 class VolunteerTokenAuthentication(TokenAuthentication):
     def authenticate_credentials(self, key: str) -> tuple[Any, Any]:
         sql, token_fields, user_fields, volunteer_fields = _lookup()
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [key])
-            row = cursor.fetchone()
-        if row is None:
+        # Prepared once per connection, and the connection's health check too (hunt.core.db).
+        found = prepared_fetchone(sql, [key])
+        if found is None:
             raise exceptions.AuthenticationFailed(_("Invalid token."))
-        row = list(row)
+        row = list(found)
         token_values = row[: len(token_fields)]
         user_values = row[len(token_fields) : len(token_fields) + len(user_fields)]
         volunteer_values = row[len(token_fields) + len(user_fields) :]
-        user = get_user_model().from_db(connection.alias, user_fields, user_values)
+        user = get_user_model().from_db(DEFAULT_DB_ALIAS, user_fields, user_values)
         if not user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
         if volunteer_values[0] is not None:
             # Cached on the user, as select_related would: `user.volunteer` costs no query.
-            user.volunteer = Volunteer.from_db(connection.alias, volunteer_fields, volunteer_values)
-        token = Token.from_db(connection.alias, token_fields, token_values)
+            user.volunteer = Volunteer.from_db(DEFAULT_DB_ALIAS, volunteer_fields, volunteer_values)
+        token = Token.from_db(DEFAULT_DB_ALIAS, token_fields, token_values)
         token.user = user
         return (user, token)

@@ -11,6 +11,7 @@ from django.http import HttpRequest
 
 from hunt.accounts.models import Volunteer
 from hunt.accounts.roles import SCIENTIST_GROUP
+from hunt.core.db import prepared_fetchone
 
 SESSION_KEY = "cluster_hunt_volunteer"
 
@@ -49,9 +50,8 @@ def _anonymous_volunteer(key: str) -> Volunteer | None:
     except ValueError:
         return None
     sql, fields = _anonymous_lookup()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [anonymous_key])
-        row = cursor.fetchone()
+    # Prepared once per connection, and the connection's health check too (hunt.core.db).
+    row = prepared_fetchone(sql, [anonymous_key])
     return None if row is None else Volunteer.from_db(connection.alias, fields, list(row))
 
 

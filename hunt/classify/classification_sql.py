@@ -12,8 +12,12 @@ autocommit it is one round trip and one commit:
    whole statement, the vote count included.
 3. `progress`: upsert the volunteer's progress (seen and gold counts, walk cursors) and return the count.
 
-Column names are built from validated answers only, never from raw input; every value is a parameter.
+Column names are built from validated answers only, never from raw input; every value is a parameter. The
+statement is prepared on the server (`hunt.core.db`), so a parameter whose type PostgreSQL cannot infer from
+its place (a NULL time, an empty list) carries an explicit cast.
 """
+
+from functools import cache
 
 from hunt.classify.models import (
     ANSWERS,
@@ -41,6 +45,7 @@ COUNTED_COLUMNS = "id, priority, is_gold, gold_label, classification_count, " + 
 )
 
 
+@cache  # a handful of texts (answer x redshift), built from static metadata: once each per process
 def classification_statement(*, answer: str, redshift: str) -> str:
     """The one statement that stores a classification.
 
@@ -64,7 +69,7 @@ WITH counted AS (
         was_gold, logged_in_at_classification, feedback_shown, time_spent_ms, viewer_state, user_agent,
         ip_hash, created_at)
     SELECT %(workflow)s, %(version)s, %(subject)s, %(volunteer)s, %(answer)s, %(redshift)s, %(key)s,
-        is_gold, %(logged_in)s, is_gold AND gold_label <> '' AND %(feedback_visible)s, %(time_spent_ms)s,
+        is_gold, %(logged_in)s, is_gold AND gold_label <> '' AND %(feedback_visible)s, %(time_spent_ms)s::bigint,
         %(viewer_state)s::jsonb, %(user_agent)s, %(ip_hash)s, %(now)s
     FROM counted
     RETURNING id
@@ -73,7 +78,7 @@ WITH counted AS (
         volunteer_id, workflow_id, seen_count, gold_seen, gold_correct, "cursor", gold_cursor, cursor_epoch)
     SELECT %(volunteer)s, %(workflow)s, 1,
         CASE WHEN is_gold THEN 1 ELSE 0 END,
-        CASE WHEN is_gold AND gold_label = ANY(%(agreeing)s) THEN 1 ELSE 0 END,
+        CASE WHEN is_gold AND gold_label = ANY(%(agreeing)s::text[]) THEN 1 ELSE 0 END,
         -- The walk moves past what was classified, so the next selection never rescans it.
         CASE WHEN is_gold THEN -1.0 ELSE GREATEST(-1.0, priority) END,
         CASE WHEN is_gold THEN GREATEST(-1.0, priority) ELSE -1.0 END,

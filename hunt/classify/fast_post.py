@@ -48,7 +48,7 @@ from hunt.classify.apis import (
 )
 from hunt.classify.services import ClassificationError
 from hunt.classify.workflow_cache import workflow_active
-from hunt.core.parsers import json_problem
+from hunt.core.parsers import MAX_DEPTH, json_problem
 from hunt.core.throttling import request_ident, scope_counter_wait
 
 PATH = "/api/classifications/"  # reverse("api-classifications"); tests hold the two together
@@ -124,11 +124,18 @@ class ClassificationPostMiddleware:
 
     def _values(self, request: HttpRequest) -> dict[str, Any] | None:
         # UnicodeDecodeError and JSONDecodeError are ValueErrors; nesting too deep for json is a RecursionError.
+        body = request.body
         try:
-            data = json.loads(request.body.decode("utf-8"), parse_constant=_refuse_constant)
+            data = json.loads(body.decode("utf-8"), parse_constant=_refuse_constant)
         except (ValueError, RecursionError):
             return None
-        if json_problem(data) is not None:
+        # json_problem finds NUL characters, lone surrogates and nesting beyond MAX_DEPTH. Without a backslash
+        # the text has no escapes, so its strings hold neither (strict UTF-8 decodes no surrogate, and json
+        # refuses a raw control character), and with at most MAX_DEPTH brackets nothing nests deeper: the
+        # page's body is such a body, and is then not walked again.
+        if (b"\\" in body or body.count(b"{") + body.count(b"[") > MAX_DEPTH) and json_problem(
+            data
+        ) is not None:
             return None
         return classification_values(data)
 

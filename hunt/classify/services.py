@@ -4,6 +4,7 @@ import json
 import uuid
 from contextlib import nullcontext
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
@@ -27,6 +28,7 @@ from hunt.classify.models import (
 )
 from hunt.classify.rules import retirement_reason, seeded_random
 from hunt.core.client import client_ip_hash
+from hunt.core.db import int8, prepared_cursor
 from hunt.subjects.labels import LABEL_TO_ANSWER, Label
 from hunt.subjects.models import ExpertLabel, Subject
 
@@ -157,6 +159,12 @@ def _gold_agrees(label: str, answer: str, redshift: str) -> bool:
     return answer == expected_answer and (
         not expected_redshift or not redshift or redshift == expected_redshift
     )
+
+
+@cache  # per answer and redshift (a dozen); the list is only read, never changed
+def _agreeing(answer: str, redshift: str) -> list[str]:
+    """The gold labels an answer agrees with (the statement counts a gold answer correct by them)."""
+    return [label.value for label in Label if _gold_agrees(label, answer, redshift)]
 
 
 def _gold_feedback(gold_label: str, answer: str, redshift: str) -> Feedback | None:
@@ -334,21 +342,22 @@ def _result(vote: _Vote, status: "_Counted", classification: Classification, see
 def _classification_insert_sql(vote: _Vote) -> ClassificationResult:
     """PostgreSQL: the vote, the classification and the progress in one statement (`classification_sql`)."""
     now = timezone.now()
+    # Integers bound as bigint, so each variant of the statement is one prepared statement (hunt.core.db).
     params: dict[str, Any] = {
-        "workflow": vote.workflow.pk, "version": vote.workflow.version,
-        "epoch": vote.workflow.priority_epoch, "subject": vote.subject_id,
-        "volunteer": vote.volunteer.pk, "answer": vote.answer, "redshift": vote.redshift,
-        "key": vote.idempotency_key, "now": now, "time_spent_ms": vote.time_spent_ms,
+        "workflow": int8(vote.workflow.pk), "version": int8(vote.workflow.version),
+        "epoch": int8(vote.workflow.priority_epoch), "subject": int8(vote.subject_id),
+        "volunteer": int8(vote.volunteer.pk), "answer": vote.answer, "redshift": vote.redshift,
+        "key": vote.idempotency_key, "now": now, "time_spent_ms": int8(vote.time_spent_ms),
         "viewer_state": json.dumps(vote.viewer_state), "user_agent": vote.user_agent,
         "ip_hash": vote.ip_hash, "logged_in": vote.logged_in,
         "feedback_visible": _feedback_visible(vote.workflow, vote.volunteer, vote.subject_id),
-        "agreeing": [label.value for label in Label if _gold_agrees(label, vote.answer, vote.redshift)],
+        "agreeing": _agreeing(vote.answer, vote.redshift),
     }  # fmt: skip
     sql = classification_statement(answer=vote.answer, redshift=vote.redshift)
     # In autocommit the statement is its own transaction: one round trip, one commit. Inside a caller's
     # transaction a savepoint keeps a refused insert (a duplicate, a replay) from aborting that transaction.
     savepoint = transaction.atomic() if connection.in_atomic_block else nullcontext()
-    with savepoint, connection.cursor() as cursor:
+    with savepoint, prepared_cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:

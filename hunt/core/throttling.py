@@ -1,15 +1,17 @@
 """Throttles shared by the APIs, all keyed on `hunt.core.client.client_ip` for anonymous clients.
 
-The classify scope counts in fixed windows (`scope_counter_wait`): one `INCR` + `EXPIRE` pipeline, one round
-trip to Redis per request, where DRF's sliding window reads and rewrites a pickled list of timestamps (two round
-trips). Same rates (DEFAULT_THROTTLE_RATES), same 429 with Retry-After; a window allows its rate, so at a
-window's edge a client may briefly get up to twice it, which a politeness limit can afford.
+The classify scope counts in fixed windows (`scope_counter_wait`): one command (a Lua script: `INCR`, and
+`EXPIRE` when that created the counter), one round trip to Redis per request, where DRF's sliding window reads
+and rewrites a pickled list of timestamps (two round trips). Same rates (DEFAULT_THROTTLE_RATES), same 429
+with Retry-After; a window allows its rate, so at a window's edge a client may briefly get up to twice it,
+which a politeness limit can afford.
 
 Throttles fail open: they count in the cache (Redis in production), and a cache outage must not turn every
 classification into a 500. Throttling is politeness, not a security boundary (abuse limits belong in front
 of the app too), so while the cache is away requests pass and the outage is logged, at most once a minute.
 """
 
+import hashlib
 import logging
 import time
 from typing import TYPE_CHECKING, Any, cast
@@ -17,6 +19,7 @@ from typing import TYPE_CHECKING, Any, cast
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.exceptions import ImproperlyConfigured
+from redis.exceptions import NoScriptError
 from rest_framework.throttling import (
     AnonRateThrottle,
     BaseThrottle,
@@ -118,17 +121,29 @@ def _rate(scope: str) -> tuple[int, int]:
     return int(num), int(period)
 
 
+# INCR, and EXPIRE only when the INCR created the counter: one command, run atomically, so no counter is ever
+# left without an expiry. The window is part of the key, so one expiry per counter is all it needs.
+_WINDOW_SCRIPT = (
+    "local n = redis.call('INCR', KEYS[1]) "
+    "if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end "
+    "return n"
+)
+_WINDOW_SHA = hashlib.sha1(_WINDOW_SCRIPT.encode()).hexdigest()
+
+
 def _count(key: str, seconds: int) -> int:
-    """Add one to the window's counter and return it: one pipelined round trip on Redis."""
+    """Add one to the window's counter and return it: one command, one round trip on Redis."""
     backend = caches["default"]
     if isinstance(backend, DjangoRedisCache):
-        full_key = backend.make_and_validate_key(key)
+        # make_key, not make_and_validate_key: the key is ours (scope, client, window), and the character
+        # check is memcached's, scanning every character of every key.
+        full_key = backend.make_key(key)
         client = backend._cache.get_client(full_key, write=True)  # type: ignore[attr-defined]
-        pipe = client.pipeline(transaction=False)
-        pipe.incr(full_key)
-        pipe.expire(full_key, seconds + 1)
-        count, _ = pipe.execute()
-        return int(count)
+        try:
+            # Cheaper than a pipeline of INCR + EXPIRE for redis-py to build and parse, and atomic.
+            return int(client.evalsha(_WINDOW_SHA, 1, full_key, seconds + 1))
+        except NoScriptError:  # a restarted (or flushed) Redis forgets scripts: EVAL sends it again
+            return int(client.eval(_WINDOW_SCRIPT, 1, full_key, seconds + 1))
     # Any other cache (the demo's and the tests' local memory): add-then-increment, as atomic as it allows.
     if backend.add(key, 1, timeout=seconds + 1):
         return 1

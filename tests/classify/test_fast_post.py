@@ -5,6 +5,7 @@ same site without that middleware, so every request goes through the whole stack
 that the fast path answered is the missing Content-Security-Policy: the full stack adds one to every answer.
 """
 
+import json
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -23,6 +24,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from hunt.classify.apis import ClassificationInput, classification_values
 from hunt.classify.fast_post import PATH
 from hunt.classify.models import Classification, SubjectStatus, Workflow
+from hunt.core.parsers import json_problem
 
 CLASSIFY = reverse("api-classifications")
 PAGE = reverse("classify:classify")
@@ -131,6 +133,35 @@ def test_bodies_the_fast_path_does_not_take_get_the_serializers_answer(
     if fast:
         assert response.json()["code"] == "invalid"
         assert "redshift" in response.json()["detail"]
+
+
+def _nested(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("extra", "refused"),
+    [('"a\\u0000b"', True), ('"\\ud800"', True), ('{"k\\u0000": 1}', True),
+     (_nested(40), True),
+     ('{"x": ' + _nested(31) + "}", True),  # 33 levels with the body's own and "extra"'s
+     ('{"x": ' + _nested(30) + "}", False),  # 32: the limit
+     ('"' + "[" * 40 + '"', False),  # brackets in a string are no nesting
+     ('"caf\u00e9 \\u00e9 \\n"', False)],  # escapes, but harmless ones
+)  # fmt: skip
+def test_hostile_json_beside_a_good_body_is_answered_as_the_parser_answers_it(
+    make_workflow: Callable[..., Workflow], stack: str, extra: str, refused: bool
+) -> None:
+    """An unknown key is ignored by both validations, but its value still passes the parser's checks."""
+    workflow = make_workflow(2)
+    subject = _subjects(workflow)[0]
+    text = json.dumps(_body(subject))[:-1] + f', "extra": {extra}}}'
+    assert (json_problem(json.loads(text)) is not None) == refused  # the parser's own verdict
+    response = APIClient().post(CLASSIFY, text.encode(), content_type="application/json")
+    assert response.status_code == (400 if refused else 201), response.content
+    # Refused bodies go down the whole stack, where the parser words the 400.
+    assert _answered_fast(response) == (stack == "fast" and not refused)
+    assert Classification.objects.count() == (0 if refused else 1)
 
 
 @pytest.mark.django_db

@@ -1,6 +1,6 @@
 """The fixed-window counter throttle (`scope_counter_wait`), on the local-memory cache and on Redis.
 
-On Redis it is one INCR + EXPIRE pipeline; elsewhere add-then-increment. Both must allow exactly the rate per
+On Redis it is one script (INCR, and EXPIRE on a new counter); elsewhere add-then-increment. Both must allow exactly the rate per
 window, say how long until the window ends, start afresh in the next window, and keep no key forever.
 """
 
@@ -54,6 +54,20 @@ def test_a_window_allows_its_rate_then_says_when_it_ends(backend: str) -> None:
         keys = client.keys("counter-test:*")
         assert len(keys) == 3  # two windows of one client, one of the other
         assert all(0 < client.ttl(key) <= 61 for key in keys)  # none is kept forever
+
+
+def test_a_redis_that_forgot_the_script_still_counts(backend: str) -> None:
+    if backend != "redis":
+        pytest.skip("scripts are Redis's")
+    client = caches["default"]._cache.get_client(write=True)  # type: ignore[attr-defined]
+    start = 1_800_000_000 - 1_800_000_000 % 60 + 10.0
+    assert scope_counter_wait("classify", "volunteer-1", now=start) is None
+    client.script_flush()  # what a restart does
+    waits = [scope_counter_wait("classify", "volunteer-1", now=start + i) for i in range(1, 4)]
+    # The count went on from 1: the second and third allowed, the fourth refused.
+    assert waits == [None, None, pytest.approx(60 - 13)]
+    (key,) = client.keys("counter-test:*")
+    assert 0 < client.ttl(key) <= 61
 
 
 def test_a_scope_without_a_rate_is_a_configuration_error(backend: str) -> None:
