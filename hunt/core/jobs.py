@@ -400,6 +400,34 @@ def job_running(job: Job) -> Iterator[JobRun]:
         thread.join(timeout=30)
 
 
+C = TypeVar("C", bound=CountedJob)
+
+
+def counted_job_execute(model: type[C], pk: int, work: Callable[[C, JobRun], int]) -> C | None:
+    """A counted job's task body: claim it (progress reset), run `work` with a heartbeat, record the outcome.
+
+    `work(job, attempt)` does the items, beating `total` and `done` as it goes, and returns how many it did.
+    An attempt that lost its job (cancelled, swept, superseded) ends it cancelled if it still can; any other
+    error fails it with the error's message (a storage problem in words). None when there was nothing to claim.
+    """
+    job = job_claim(model, pk, reset={"done": 0, "total": 0})
+    if job is None:
+        return None
+    try:
+        with job_running(job) as attempt:
+            done = work(job, attempt)
+            attempt.check()
+            if not job_finish(job, JobStatus.SUCCEEDED, done=done):
+                raise JobLost(f"{job_label(job)} is no longer this worker's")
+    except JobLost as stopped:
+        logger.info("%s stopped: %s", job_label(job), stopped)
+        job_finish(job, JobStatus.CANCELLED)
+    except Exception as error:
+        logger.exception("%s failed", job_label(job))
+        job_fail(job, storage_error(error) or f"{type(error).__name__}: {error}")
+    return job
+
+
 # --- Sweep -------------------------------------------------------------------------------------------
 
 

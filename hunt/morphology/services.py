@@ -11,13 +11,10 @@ from django.db import transaction
 
 from hunt.catalogues.models import CatalogueMatch
 from hunt.core.jobs import (
-    JobLost,
-    job_claim,
+    JobRun,
+    counted_job_execute,
     job_create_exclusive,
     job_enqueue,
-    job_fail,
-    job_finish,
-    job_running,
 )
 from hunt.morphology.models import MorphologyRun, SubjectMorphology
 from hunt.subjects.models import Cutout, Subject
@@ -197,25 +194,17 @@ def morphology_run_start(
 
 def morphology_run_execute(run_id: int) -> None:
     """The task's body: measure the subjects in chunks, progress on the row after each chunk."""
-    run = job_claim(MorphologyRun, run_id, reset={"done": 0, "total": 0})
-    if run is None:
-        return
-    try:
-        with job_running(run) as attempt:
-            ids = subjects_to_measure(only_missing=run.only_missing)
-            attempt.beat(total=len(ids))
+
+    def measure(run: MorphologyRun, attempt: JobRun) -> int:
+        ids = subjects_to_measure(only_missing=run.only_missing)
+        attempt.beat(total=len(ids))
+        attempt.check()
+
+        def progress(done: int, total: int) -> None:
+            attempt.beat(done=done)
             attempt.check()
 
-            def progress(done: int, total: int) -> None:
-                attempt.beat(done=done)
-                attempt.check()
+        morphology_measure_subjects(ids, progress=progress)
+        return len(ids)
 
-            morphology_measure_subjects(ids, progress=progress)
-            if not job_finish(run, MorphologyRun.Status.SUCCEEDED, done=len(ids)):
-                raise JobLost(f"morphology run #{run.pk} is no longer this worker's")
-    except JobLost as stopped:
-        logger.info("morphology run #%s stopped: %s", run.pk, stopped)
-        job_finish(run, MorphologyRun.Status.CANCELLED)
-    except Exception as error:
-        logger.exception("morphology run #%s failed", run.pk)
-        job_fail(run, f"{type(error).__name__}: {error}")
+    counted_job_execute(MorphologyRun, run_id, measure)

@@ -1,7 +1,6 @@
 """Writing latent spaces (after training or by the embedding job) and sending anomalies to volunteers."""
 
 import io
-import logging
 from typing import Any
 
 import numpy as np
@@ -14,22 +13,16 @@ from django.utils.text import slugify
 from hunt.classify.models import SubjectStatus, Workflow
 from hunt.classify.selectors import workflow_default
 from hunt.core.jobs import (
-    JobLost,
-    job_claim,
+    JobRun,
+    counted_job_execute,
     job_create_exclusive,
     job_enqueue,
-    job_fail,
-    job_finish,
-    job_running,
-    storage_error,
     storage_save,
 )
 from hunt.learning.models import ModelVersion, model_storage
 from hunt.learning.selectors import model_version_subject_ids
 from hunt.similarity.models import AnomalySet, EmbeddingRun, LatentSpaceFile
 from hunt.subjects.models import ExpertLabel
-
-logger = logging.getLogger(__name__)
 
 CHUNK = 2000
 MAX_ANOMALY_SET = 1000
@@ -107,51 +100,38 @@ def embedding_run_start(
 
 def embedding_run_execute(run_id: int) -> None:
     """The task's body: load the model, embed every subject in chunks (progress per chunk), store."""
-    run = job_claim(EmbeddingRun, run_id, reset={"done": 0, "total": 0})
-    if run is None:
-        return
-    try:
-        with job_running(run) as attempt:
-            import torch
 
-            from hunt.learning.dataset import subject_images
-            from ml.learning.predict import predict
-            from ml.learning.store import load_model
+    def embed(run: EmbeddingRun, attempt: JobRun) -> int:
+        import torch
 
-            torch.set_num_threads(settings.TORCH_NUM_THREADS)
-            version = ModelVersion.objects.select_related("run__snapshot").get(
-                pk=run.model_version_id
-            )
-            with version.file.open("rb") as handle:
-                model = load_model(io.BytesIO(handle.read())).model
-            ids = model_version_subject_ids(version)
-            if len(ids) < 2:
-                raise ValueError(
-                    f"model v{version.pk} scores {len(ids)} subject(s): nothing to map"
-                )
-            attempt.beat(total=len(ids))
+        from hunt.learning.dataset import subject_images
+        from ml.learning.predict import predict
+        from ml.learning.store import load_model
+
+        torch.set_num_threads(settings.TORCH_NUM_THREADS)
+        version = ModelVersion.objects.select_related("run__snapshot").get(pk=run.model_version_id)
+        with version.file.open("rb") as handle:
+            model = load_model(io.BytesIO(handle.read())).model
+        ids = model_version_subject_ids(version)
+        if len(ids) < 2:
+            raise ValueError(f"model v{version.pk} scores {len(ids)} subject(s): nothing to map")
+        attempt.beat(total=len(ids))
+        attempt.check()
+        parts = []
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start : start + CHUNK]
+            output = predict(model, subject_images(chunk), embed=True)
+            assert output.embeddings is not None
+            parts.append(output.embeddings)
+            attempt.beat(done=start + len(chunk))
             attempt.check()
-            parts = []
-            for start in range(0, len(ids), CHUNK):
-                chunk = ids[start : start + CHUNK]
-                output = predict(model, subject_images(chunk), embed=True)
-                assert output.embeddings is not None
-                parts.append(output.embeddings)
-                attempt.beat(done=start + len(chunk))
-                attempt.check()
-            latent_space_store(
-                version=version, ids=np.asarray(ids), embeddings=np.concatenate(parts),
-                source=LatentSpaceFile.Source.JOB,
-            )  # fmt: skip
-            attempt.check()
-            if not job_finish(run, EmbeddingRun.Status.SUCCEEDED, done=len(ids)):
-                raise JobLost(f"embedding run #{run.pk} is no longer this worker's")
-    except JobLost as stopped:
-        logger.info("embedding run #%s stopped: %s", run.pk, stopped)
-        job_finish(run, EmbeddingRun.Status.CANCELLED)
-    except Exception as error:
-        logger.exception("embedding run #%s failed", run.pk)
-        job_fail(run, storage_error(error) or f"{type(error).__name__}: {error}")
+        latent_space_store(
+            version=version, ids=np.asarray(ids), embeddings=np.concatenate(parts),
+            source=LatentSpaceFile.Source.JOB,
+        )  # fmt: skip
+        return len(ids)
+
+    counted_job_execute(EmbeddingRun, run_id, embed)
 
 
 # --- Anomalies to volunteers ---------------------------------------------------------------------------

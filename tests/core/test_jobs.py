@@ -14,7 +14,9 @@ from django.utils import timezone
 
 from hunt.classify.models import Workflow
 from hunt.core.jobs import (
+    JobRun,
     JobStatus,
+    counted_job_execute,
     counted_percent,
     job_cancel,
     job_claim,
@@ -176,6 +178,42 @@ def test_a_counted_job_reads_its_share_done_and_full_once_succeeded() -> None:
     assert (
         counted_percent(JobStatus.SUCCEEDED, 10, 12) == 100.0
     )  # skipped items do not stop the bar short
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_counted_job_records_its_count_its_error_or_its_cancellation() -> None:
+    def work(run: MorphologyRun, attempt: JobRun) -> int:
+        attempt.beat(total=7)
+        attempt.beat(done=3)
+        return 7
+
+    run = counted_job_execute(MorphologyRun, MorphologyRun.objects.create().pk, work)
+    assert run is not None
+    run.refresh_from_db()
+    assert (run.status, run.total, run.done, run.percent) == (JobStatus.SUCCEEDED, 7, 7, 100.0)
+    # A finished job is not claimed again: nothing to do for a redelivered message.
+    assert counted_job_execute(MorphologyRun, run.pk, work) is None
+
+    def broken(run: MorphologyRun, attempt: JobRun) -> int:
+        raise ValueError("no X-ray cutouts")
+
+    failed = counted_job_execute(MorphologyRun, MorphologyRun.objects.create().pk, broken)
+    assert failed is not None
+    failed.refresh_from_db()
+    assert (failed.status, failed.error) == (JobStatus.FAILED, "ValueError: no X-ray cutouts")
+
+    def cancelled_meanwhile(run: MorphologyRun, attempt: JobRun) -> int:
+        job_cancel(MorphologyRun.objects.get(pk=run.pk))  # an admin's cancel, from another request
+        attempt.beat(done=1)  # the next beat finds the job gone from this attempt
+        return 1
+
+    stopped = counted_job_execute(
+        MorphologyRun, MorphologyRun.objects.create().pk, cancelled_meanwhile
+    )
+    assert stopped is not None
+    stopped.refresh_from_db()
+    assert stopped.status == JobStatus.CANCELLED
+    assert stopped.error == ""
 
 
 class _Busy(Exception):
