@@ -77,7 +77,7 @@ def _page(request: HttpRequest, run: EvaluationRun | None) -> HttpResponse:
             trained = (version.selection_metrics or {}).get("training_inputs") if version else None
             if trained:
                 context["input_warnings"] = input_warnings(
-                    trained, list(run.workflow.subject_sets.all())
+                    trained, list(run.workflow.subject_sets.all()), run.model_version_id
                 )
         context["negative_kinds"] = sorted(
             {kind for _, r in context["scorers"] for kind in r.get("negatives_by_class") or {}},

@@ -17,7 +17,9 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from django.db.models import Count
 
+from hunt.learning.models import Prediction
 from hunt.subjects.models import Cutout, Subject, SubjectSet
 from ml.galactic_prior import sky_odds_factor
 
@@ -117,21 +119,22 @@ def training_inputs(subject_ids: Sequence[int]) -> dict[str, Any]:
     }
 
 
-def _behind_the_plane(subject_set: SubjectSet) -> int:
-    """How many of an observed set's subjects the Galactic prior lowers (0 for a simulated set)."""
-    if subject_set.kind == SubjectSet.Kind.SIMULATED:
-        return 0
-    positions = np.array(
-        subject_set.subjects.exclude(ra=None).exclude(dec=None).values_list("ra", "dec"),
-        dtype=np.float64,
-    ).reshape(-1, 2)
-    return int((sky_odds_factor(positions[:, 0], positions[:, 1]) < 1.0).sum())
-
-
 def input_warnings(
-    trained: dict[str, Any], subject_sets: Sequence[SubjectSet]
+    trained: dict[str, Any], subject_sets: Sequence[SubjectSet], model_version_id: int | None = None
 ) -> list[dict[str, str]]:
-    """One warning per subject set whose inputs lie outside the model's training range."""
+    """One warning per subject set whose inputs lie outside the model's training range.
+
+    With `model_version_id`, also the sets where that model's stored predictions carry a Galactic prior
+    below 1 (subjects near the plane), counted from the factors the pipeline stored.
+    """
+    lowered: dict[int, int] = {}
+    if model_version_id is not None:
+        lowered = dict(
+            Prediction.objects.filter(model_version_id=model_version_id, sky_prior__lt=1.0)
+            .values("subject__subject_set")
+            .annotate(n=Count("pk"))
+            .values_list("subject__subject_set", "n")
+        )
     warnings = []
     for subject_set in subject_sets:
         facts = _facts(None, subject_set)
@@ -153,7 +156,7 @@ def input_warnings(
                 )
         if trained.get("optical_share", 0) > 0 and facts["optical_share"] == 0:
             reasons.append("X-ray only (no optical band): read the X-ray-only figures")
-        behind_the_plane = _behind_the_plane(subject_set)
+        behind_the_plane = lowered.get(subject_set.pk, 0)
         if behind_the_plane:
             reasons.append(
                 f"{behind_the_plane} of {facts['n']} subjects lie near the Galactic plane, where no cluster "

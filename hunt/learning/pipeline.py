@@ -332,6 +332,8 @@ def _predictions_write(
     subject_ids = model_version_subject_ids(version)
     set_of = dict(Subject.objects.filter(pk__in=subject_ids).values_list("pk", "subject_set_id"))
     domains = version.selection_metrics.get("domain_calibration") or {}
+    # The Galactic prior's factor per subject, from one read of their positions (NaN: it does not apply).
+    priors = dict(zip(subject_ids, sky_prior_factors(subject_ids).tolist(), strict=True))
     attempt.beat(stage=TrainingRun.Stage.PREDICTIONS, stage_done=0, stage_total=len(subject_ids))
     embeddings: list[np.ndarray] = []
     for start in range(0, len(subject_ids), 2000):
@@ -350,7 +352,7 @@ def _predictions_write(
                     output.cluster_logit[mine], calibration["temperature"]
                 )
         # After calibration: the prior moves the base rate, which the image-trained calibration knows nothing of.
-        prior = sky_prior_factors(chunk)
+        prior = np.array([priors[pk] for pk in chunk])
         factor = np.where(np.isnan(prior), 1.0, prior)
         probability = apply_cluster_odds(probability, factor)
         class_probs = apply_to_classes(output.class_probs, CLUSTER_INDICES, factor)

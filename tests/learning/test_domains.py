@@ -16,7 +16,7 @@ from hunt.learning.domains import (
     sky_prior_factors,
     training_inputs,
 )
-from hunt.learning.models import ModelVersion, Prediction
+from hunt.learning.models import LabelSnapshot, ModelVersion, Prediction, TrainingRun
 from hunt.learning.pipeline import training_run_execute
 from hunt.learning.services import training_run_start
 from hunt.subjects.models import Cutout, Subject, SubjectSet
@@ -114,18 +114,46 @@ def test_sets_outside_the_training_inputs_are_named_with_the_reason() -> None:
 
 
 @pytest.mark.django_db
-def test_an_observed_set_near_the_galactic_plane_is_named_and_a_simulated_one_is_not() -> None:
+def test_a_set_whose_stored_predictions_carry_the_galactic_prior_is_named() -> None:
     observed = SubjectSetFactory.create(name="Plane survey", kind=SubjectSet.Kind.XMM_FIELD)
     simulated = SubjectSetFactory.create(name="Simulated", kind=SubjectSet.Kind.SIMULATED)
-    for dec_offset in (0.0, 0.1):
-        SubjectFactory.create(subject_set=observed, ra=G16_7[0], dec=G16_7[1] + dec_offset)
-        SubjectFactory.create(subject_set=simulated, ra=G16_7[0], dec=G16_7[1] + dec_offset)
-    SubjectFactory.create(subject_set=observed, ra=150.0, dec=2.0)  # COSMOS, far from the plane
+    subjects = [
+        SubjectFactory.create(subject_set=subject_set, ra=G16_7[0], dec=G16_7[1] + offset)
+        for subject_set in (observed, simulated)
+        for offset in (0.0, 0.1)
+    ]
+    subjects.append(
+        SubjectFactory.create(subject_set=observed, ra=150.0, dec=2.0)
+    )  # far from the plane
+    ids = [s.pk for s in subjects]
+    # The factors as the pipeline stores them with a model's predictions.
+    factors = sky_prior_factors(ids)
+    run = TrainingRun.objects.create(
+        snapshot=LabelSnapshot.objects.create(workflow=Workflow.objects.create(name="w", slug="w"),
+                                              min_votes=1, sha256="ab" * 32, row_count=0),
+        status=TrainingRun.Status.SUCCEEDED,
+    )  # fmt: skip
+    version = ModelVersion.objects.create(
+        run=run, file="models/x.pt", snapshot_sha256="ab" * 32, code_version="t", seed=0
+    )
+    Prediction.objects.bulk_create(
+        Prediction(
+            model_version=version,
+            subject_id=pk,
+            cluster_probability=0.5,
+            uncertainty=0.1,
+            class_probabilities={},
+            sky_prior=None if np.isnan(f) else float(f),
+        )
+        for pk, f in zip(ids, factors, strict=True)
+    )
 
-    warnings = input_warnings({"n": 0}, [observed, simulated])
+    warnings = input_warnings({"n": 0}, [observed, simulated], version.pk)
 
     assert [w["subject_set"] for w in warnings] == ["Plane survey"]
     assert "2 of 3 subjects lie near the Galactic plane" in warnings[0]["reason"]
+    # Without the model, nothing is said of the plane (the prior is the model's predictions' own).
+    assert input_warnings({"n": 0}, [observed, simulated]) == []
 
 
 @pytest.mark.django_db
