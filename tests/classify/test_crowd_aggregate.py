@@ -42,6 +42,18 @@ def survey(n: int = 60, gold_every: int = 6) -> Workflow:
     return workflow
 
 
+def posterior_survey(
+    n: int, *, gold_every: int, volunteers: int
+) -> tuple[Workflow, list[Volunteer], list[SubjectStatus]]:
+    """`survey` retiring by posterior (at 0.9, three votes at least), with a crowd and the subjects' rows."""
+    workflow = survey(n, gold_every=gold_every)
+    Workflow.objects.filter(pk=workflow.pk).update(posterior_retire_at=0.9, posterior_min_votes=3)
+    workflow.refresh_from_db()
+    crowd = [Volunteer.objects.create() for _ in range(volunteers)]
+    statuses = list(SubjectStatus.objects.filter(workflow=workflow).select_related("subject"))
+    return workflow, crowd, statuses
+
+
 def vote(workflow: Workflow, volunteer: Volunteer, subject_id: int, label: str) -> None:
     """A vote for a Hunt class (a cluster with its redshift class)."""
     answer, redshift = (
@@ -94,11 +106,7 @@ def test_a_new_vote_adds_a_history_row_for_that_subject_only() -> None:
 
 @pytest.mark.django_db
 def test_a_sure_posterior_retires_beside_the_count_and_gold_is_clamped() -> None:
-    workflow = survey(30, gold_every=3)
-    Workflow.objects.filter(pk=workflow.pk).update(posterior_retire_at=0.9, posterior_min_votes=3)
-    workflow.refresh_from_db()
-    crowd = [Volunteer.objects.create() for _ in range(6)]
-    statuses = list(SubjectStatus.objects.filter(workflow=workflow).select_related("subject"))
+    workflow, crowd, statuses = posterior_survey(30, gold_every=3, volunteers=6)
     for status in statuses:
         truth = status.subject.expert_labels.get().label
         for volunteer in crowd[:4]:
@@ -181,11 +189,7 @@ def test_the_beat_task_and_the_command_run_the_same_job() -> None:
 
 @pytest.mark.django_db
 def test_once_none_is_active_the_audit_reopens_the_least_certain_until_a_new_vote() -> None:
-    workflow = survey(20, gold_every=4)
-    Workflow.objects.filter(pk=workflow.pk).update(posterior_retire_at=0.9, posterior_min_votes=3)
-    workflow.refresh_from_db()
-    crowd = [Volunteer.objects.create() for _ in range(6)]
-    statuses = list(SubjectStatus.objects.filter(workflow=workflow).select_related("subject"))
+    workflow, crowd, statuses = posterior_survey(20, gold_every=4, volunteers=6)
     # One non-gold subject gets three votes for the truth and one against: sure enough to retire, less sure
     # than the unanimous rest.
     doubtful = next(status.pk for status in statuses if not status.is_gold)
@@ -219,11 +223,7 @@ def test_once_none_is_active_the_audit_reopens_the_least_certain_until_a_new_vot
 
 @pytest.mark.django_db
 def test_no_audit_while_a_subject_is_active() -> None:
-    workflow = survey(20, gold_every=100)
-    Workflow.objects.filter(pk=workflow.pk).update(posterior_retire_at=0.9, posterior_min_votes=3)
-    workflow.refresh_from_db()
-    crowd = [Volunteer.objects.create() for _ in range(4)]
-    statuses = list(SubjectStatus.objects.filter(workflow=workflow).select_related("subject"))
+    workflow, crowd, statuses = posterior_survey(20, gold_every=100, volunteers=4)
     for status in statuses[1:]:
         truth = status.subject.expert_labels.get().label
         for volunteer in crowd:
