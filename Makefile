@@ -19,7 +19,7 @@ TEST_ENV = DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} \
 	TEST_REDIS_URL=$(TEST_REDIS_URL) TEST_AMQP_URL=$(TEST_AMQP_URL) \
 	DJANGO_ALLOW_ASYNC_UNSAFE=true PANOPTES_PYTHON=$(CURDIR)/$(PANOPTES_VENV)/bin/python
 
-.PHONY: install panoptes-env services lock demo serve worker beat training-worker test test-fast lint format typecheck check-deploy clean
+.PHONY: install panoptes-env services lock base-model demo serve worker beat training-worker test test-fast lint format typecheck check-deploy clean
 
 # Exactly the locked versions (requirements/dev.txt: production's pins plus the test tools), then the
 # project itself without resolving anything again. Re-runs whenever the lock changes.
@@ -51,6 +51,10 @@ lock:
 ## services: install Chromium (apt, as root) and start PostgreSQL, Redis and RabbitMQ where they are down
 services:
 	$(TEST_ENV) scripts/test-services.sh
+
+## base-model: rebuild the simulation-pretrained network every Retrain starts from (about 25 min on one core)
+base-model: install
+	$(BIN)/python -m ml.learning.pretrain --out data/models/simulation-base.zip
 
 ## demo: install, migrate, load the demo data and serve the site with its workers (Ctrl-C stops all)
 demo: install

@@ -396,6 +396,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Torch uses every core by default and would starve the web server on a small box.
 TORCH_NUM_THREADS = env.int("TORCH_NUM_THREADS", default=1)
+# The simulation-pretrained network every Retrain starts from (ml.learning.pretrain; params "init": "simulation").
+# Shipped in the repository; rebuilt with `python -m ml.learning.pretrain --out <this path>`.
+BASE_MODEL_PATH = env.path(
+    "BASE_MODEL_PATH", default=str(BASE_DIR / "data" / "models" / "simulation-base.zip")
+)
 
 # --- Logging -----------------------------------------------------------------------------------------
 LOGGING = {

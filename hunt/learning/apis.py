@@ -17,6 +17,7 @@ from hunt.classify.models import Workflow
 from hunt.classify.selectors import workflow_default
 from hunt.core.errors import ApiError
 from hunt.core.throttling import ScopedWriteRateThrottle
+from hunt.learning.base_model import INIT_CHOICES
 from hunt.learning.models import ModelVersion, TrainingRun
 from hunt.learning.selectors import training_runs_recent
 from hunt.learning.services import (
@@ -77,6 +78,14 @@ class TrainingRunInput(serializers.Serializer):
         required=False, min_value=0.01, max_value=1e5,
         help_text="The Dirichlet-multinomial's concentration (10): how much a subject's extra votes count.",
     )  # fmt: skip
+    init = serializers.ChoiceField(
+        choices=INIT_CHOICES, required=False,
+        help_text="simulation (default: fine-tune the shipped simulation-pretrained network) or random.",
+    )  # fmt: skip
+    freeze_body = serializers.BooleanField(
+        required=False,
+        help_text="With init simulation: train the heads only, keeping the base's features (default true).",
+    )
     confirm_unchanged = serializers.BooleanField(
         required=False,
         default=False,

@@ -25,6 +25,7 @@ from hunt.core.jobs import (
     storage_error,
     storage_save,
 )
+from hunt.learning.base_model import base_network
 from hunt.learning.dataset import subject_images
 from hunt.learning.domains import domain_temperatures, sky_prior_factors, training_inputs
 from hunt.learning.models import (
@@ -244,12 +245,16 @@ def _train_and_register(
         weights = np.concatenate([weights, val[2]])
         counts = np.concatenate([counts, val[3]])
         validation = np.concatenate([validation, np.ones(len(val[0]), dtype=bool)])
+    # Runs from before the simulation base started from random weights: their params say nothing, and mean that.
+    initial, base_sha256 = base_network() if params.get("init") == "simulation" else (None, None)
     config = TrainConfig(
         seed=int(params["seed"]), max_epochs=int(params["epochs"]), batch_size=int(params["batch_size"]),
         learning_rate=float(params["learning_rate"]), patience=int(params["patience"]),
         num_threads=settings.TORCH_NUM_THREADS,
         label_loss=params.get("label_loss", "cross_entropy"),
         label_concentration=float(params.get("label_concentration", TrainConfig.label_concentration)),
+        # Only a pretrained body is worth keeping; from random weights everything trains.
+        freeze_body=bool(params.get("freeze_body", False)) and initial is not None,
     )  # fmt: skip
     if config.label_loss == "dirichlet_multinomial":
         weights = np.ones_like(weights)
@@ -260,7 +265,7 @@ def _train_and_register(
         progress=_progress_writer(run, attempt, on_progress), should_stop=_should_stop(attempt),
         # A snapshot without two classes in its validation regions (a tiny survey) falls back to a
         # stratified random share of the training rows, and says so in the metrics.
-        validation=validation if has_validation else None,
+        validation=validation if has_validation else None, initial=initial,
     )  # fmt: skip
     model = result.model
     # Early stopping ends before the last epoch: the page shows the epochs that ran, then the next stage.
@@ -305,6 +310,10 @@ def _train_and_register(
     run.metrics = {
         "validation": result.val_metrics, "selection": selection_metrics,
         "labels": label_recipe(params, run.snapshot),
+        "init": (
+            {"from": "simulation", "base_sha256": base_sha256, "trained": "heads" if config.freeze_body else "all"}
+            if initial else {"from": "random", "trained": "all"}
+        ),
     }  # fmt: skip
     attempt.beat(metrics=run.metrics)
     attempt.check()

@@ -26,6 +26,7 @@ from hunt.core.jobs import (
     job_finish,
     jobs_sweep,
 )
+from hunt.learning.base_model import INIT_CHOICES
 from hunt.learning.models import (
     ModelVersion,
     Prediction,
@@ -62,6 +63,12 @@ DEFAULT_PARAMS: dict[str, Any] = {
     # plurality rows) with this concentration. docs/crowd.md gives the measurement behind the default.
     "label_loss": DEFAULT_LABEL_LOSS,
     "label_concentration": DEFAULT_LABEL_CONCENTRATION,
+    # Where training starts (hunt.learning.base_model): "simulation", the shipped network pretrained on a large
+    # domain-randomised simulated survey, which the crowd's labels fine-tune; or "random" weights.
+    "init": "simulation",
+    # With that base, train the heads only and keep its convolutional features: on the demo, fine-tuning every
+    # layer on the crowd's 3,319 labels bent them until the real Cygnus Loop read as a cluster (docs/model.md).
+    "freeze_body": True,
 }
 
 
@@ -87,6 +94,10 @@ def _check_params(params: dict[str, Any]) -> None:
         or not 0 < concentration < 1e6
     ):
         raise InvalidTrainingParams("label_concentration must be a positive number below 1e6")
+    if not isinstance(params["freeze_body"], bool):
+        raise InvalidTrainingParams("freeze_body must be true or false")
+    if params["init"] not in INIT_CHOICES:
+        raise InvalidTrainingParams(f"init must be one of {', '.join(INIT_CHOICES)}")
     if params["aggregation"] not in ("posterior", "plurality"):
         raise InvalidTrainingParams("aggregation must be 'posterior' or 'plurality'")
 

@@ -34,6 +34,10 @@ class TrainConfig:
     # the class, so "no optical image" is never evidence for any class (real XMM subjects have
     # none). 0 turns it off.
     optical_dropout: float = 0.35
+    # Train the heads only, the convolutional body (weights and batch-norm statistics) kept as the initial
+    # network has it: fine-tuning a pretrained network on a few thousand noisy labels otherwise bends the
+    # features it learnt from the simulator's physics (ml.learning.pretrain).
+    freeze_body: bool = False
     # Balanced weights for the 5-class term (see ml.learning.losses for why not the binary one).
     class_weighting: bool = True
     # Extra weight on positive (cluster) images in the binary term: None for none, a number, or

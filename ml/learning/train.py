@@ -142,6 +142,7 @@ def train(
     should_stop: Callable[[], bool] | None = None,
     validation: np.ndarray | None = None,
     counts: np.ndarray | None = None,
+    initial: ClusterNet | None = None,
 ) -> TrainResult:
     """Train a :class:`ClusterNet` on (N, C, S, S) float32 cutouts (``ml.render.cnn_input``) with 5-class labels 0..4.
 
@@ -150,6 +151,8 @@ def train(
     training raises :class:`TrainingCancelled`. ``validation`` is a boolean mask of the images kept
     for early stopping and calibration (e.g. whole sky regions, so that no neighbour of a validation
     image is trained on); without it a stratified random ``config.val_fraction`` is held out.
+    ``initial`` (a network of ``config.model``'s architecture, e.g. the simulation-pretrained base of
+    ``ml.learning.pretrain``) is where training starts instead of a random initialisation; it is not changed.
     Raises ValueError on malformed input.
     """
     config = config or TrainConfig()
@@ -161,10 +164,23 @@ def train(
         raise ValueError(
             "validation must be a boolean mask, one per image, with images on both sides"
         )
+    if initial is not None and initial.config != config.model:
+        raise ValueError(
+            f"the initial network's architecture {initial.config} is not the configured {config.model}"
+        )
     with torch_session(
         threads=config.num_threads, deterministic=config.deterministic, seed=config.seed
     ):
-        return _train(images, labels, w, n, config, progress, should_stop, val_mask)
+        return _train(images, labels, w, n, config, progress, should_stop, val_mask, initial)
+
+
+def trainable(model: ClusterNet, config: TrainConfig) -> list[torch.nn.Parameter]:
+    """The parameters training updates: all, or the head's only (``freeze_body``), the body then frozen."""
+    if not config.freeze_body:
+        return list(model.parameters())
+    for parameter in model.body.parameters():
+        parameter.requires_grad_(False)
+    return [p for name, p in model.named_parameters() if not name.startswith("body.")]
 
 
 def _train(
@@ -176,6 +192,7 @@ def _train(
     progress: ProgressCallback | None,
     should_stop: Callable[[], bool] | None,
     val_mask: np.ndarray | None,
+    initial: ClusterNet | None,
 ) -> TrainResult:
     start = time.perf_counter()
     rng = np.random.default_rng(config.seed)
@@ -191,6 +208,8 @@ def _train(
     val_counts = None if counts is None else counts[val_idx]
 
     model = ClusterNet(config.model)
+    if initial is not None:
+        model.load_state_dict(initial.state_dict())
     class_weights = (
         balanced_class_weights(labels[train_idx], config.model.n_classes)
         if config.class_weighting
@@ -203,7 +222,7 @@ def _train(
         concentration=config.label_concentration,
     )
     optimizer = torch.optim.AdamW(
-        model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
+        trainable(model, config), lr=config.learning_rate, weight_decay=config.weight_decay
     )
     n_batches = math.ceil(train_idx.size / config.batch_size)
     total_steps = config.max_epochs * n_batches
@@ -259,6 +278,9 @@ def _train(
     for epoch in range(1, config.max_epochs + 1):
         epoch_start = time.perf_counter()
         model.train()
+        if config.freeze_body:
+            # Frozen convolutions keep their batch-norm statistics too: they are part of the features.
+            model.body.eval()
         order = rng.permutation(train_idx)
         loss_sum = weight_sum = 0.0
         for batch_no in range(n_batches):
@@ -339,6 +361,9 @@ def _train(
     if best["state"] is not None:
         model.load_state_dict(best["state"])
     model.eval()
+    model.requires_grad_(
+        True
+    )  # a frozen body is frozen for this run only, not in the model handed back
     base, logit = _evaluate(
         model,
         x_val,

@@ -76,3 +76,21 @@ def test_admins_get_a_cancel_button_and_scientists_none(
 def test_the_run_says_where_to_cancel_it(staff_client: Client, versions: Any) -> None:
     run = staff_client.get(reverse("api-training-runs")).json()[0]
     assert run["cancel_url"] == reverse("api-training-run-cancel", args=[run["id"]])
+
+
+@pytest.mark.parametrize(
+    ("params", "shown"),
+    [
+        ({"init": "simulation", "freeze_body": True}, "simulation-pretrained base, heads trained"),
+        ({"init": "simulation", "freeze_body": False}, "simulation-pretrained base</td>"),
+        ({}, "random weights"),  # a run from before the base: it started from random weights
+    ],
+)
+def test_each_run_says_where_its_training_started(
+    staff_client: Client, versions: Any, params: dict[str, Any], shown: str
+) -> None:
+    run = versions[0].run
+    TrainingRun.objects.filter(pk=run.pk).update(params=params)
+    html = staff_client.get(PAGE).content.decode()
+    start = html.index(f'data-run-id="{run.pk}"')
+    assert shown in html[start : html.index("</tr>", start)]

@@ -5,6 +5,7 @@ from tqdm import tqdm
 
 from hunt.classify.models import Workflow
 from hunt.classify.selectors import workflow_default
+from hunt.learning.base_model import INIT_CHOICES
 from hunt.learning.models import TrainingRun
 from hunt.learning.pipeline import training_run_execute
 from hunt.learning.services import (
@@ -28,6 +29,16 @@ class Command(BaseCommand):
         parser.add_argument("--epochs", type=int)
         parser.add_argument("--min-votes", type=int)
         parser.add_argument(
+            "--init",
+            choices=INIT_CHOICES,
+            help="Start from the simulation-pretrained network (simulation, the default) or random weights.",
+        )
+        parser.add_argument(
+            "--all-layers",
+            action="store_true",
+            help="Fine-tune every layer of the base, not only its heads.",
+        )
+        parser.add_argument(
             "--queue", action="store_true", help="Queue for the training worker instead."
         )
         parser.add_argument(
@@ -46,9 +57,16 @@ class Command(BaseCommand):
             raise CommandError("no such (active) workflow")
         params = {
             key: options[option]
-            for key, option in (("seed", "seed"), ("epochs", "epochs"), ("min_votes", "min_votes"))
+            for key, option in (
+                ("seed", "seed"),
+                ("epochs", "epochs"),
+                ("min_votes", "min_votes"),
+                ("init", "init"),
+            )
             if options[option] is not None
         }
+        if options["all_layers"]:
+            params["freeze_body"] = False
         try:
             run = training_run_start(
                 user=None, workflow=workflow, params=params, queue=options["queue"],
