@@ -21,8 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from ml.learning.config import TrainConfig, TrainResult
 from ml.learning.dataset import simulated_dataset
 from ml.learning.model import ClusterNet
@@ -118,8 +116,9 @@ def main(argv: list[str] | None = None) -> None:
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     save_model(result.model, args.out, metadata=metadata)
-    auc = float(np.asarray(result.val_metrics.get("auc", float("nan"))))
-    print(f"saved {args.out}: best epoch {result.best_epoch}, val AUC {auc:.4f}")
+    print(
+        f"saved {args.out}: best epoch {result.best_epoch}, val AUC {result.val_metrics['auc']:.4f}"
+    )
 
 
 if __name__ == "__main__":

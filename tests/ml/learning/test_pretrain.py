@@ -9,8 +9,8 @@ import pytest
 import torch
 
 from ml.learning import ClusterNet, ModelConfig, TrainResult, predict, save_model, train
-from ml.learning.pretrain import BaseRecipe, load_base, pretrain
-from ml.learning.store import ModelFormatError
+from ml.learning.pretrain import BaseRecipe, load_base, main, pretrain
+from ml.learning.store import ModelFormatError, read_manifest
 from ml.render import PREPROCESSING_VERSION
 from tests.ml.learning.toy import TINY, tiny_config, toy_images
 
@@ -94,3 +94,17 @@ def test_freezing_the_body_trains_the_heads_only(
             assert torch.equal(tensor, start[name]), name
     assert not torch.equal(tuned.model.cluster_head.weight, trained.model.cluster_head.weight)
     assert all(p.requires_grad for p in tuned.model.parameters())  # frozen for the run only
+
+
+def test_the_command_writes_a_base_that_records_its_recipe(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "nested" / "base.zip"
+    main(["--out", str(out), "--size", "30", "--survey-seed", "9", "--epochs", "1"])
+    assert f"saved {out}" in capsys.readouterr().out
+    base = load_base(out)
+    assert base.config == ModelConfig()
+    metadata = read_manifest(out)["metadata"]
+    assert metadata["kind"] == "simulation-base"
+    assert (metadata["survey_size"], metadata["survey_seed"], metadata["epochs"]) == (30, 9, 1)
+    assert 0.0 <= metadata["val"]["auc"] <= 1.0
