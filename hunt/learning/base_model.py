@@ -39,8 +39,8 @@ def base_network() -> tuple[ClusterNet, str]:
         from ml.learning.pretrain import load_base
 
         try:
-            data = path.read_bytes()
-            network = load_base(path)
+            data = path.read_bytes()  # once: the checksum and the network from the same bytes
+            network = load_base(data)
         except (OSError, ValueError) as error:
             raise BaseModelUnavailable(
                 f"the base network {path} is unusable: {error}; {rebuild}"

@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ml.learning.config import TrainConfig, TrainResult
+from ml.learning.config import TrainConfig, TrainProgress, TrainResult
 from ml.learning.dataset import simulated_dataset
 from ml.learning.model import ClusterNet
-from ml.learning.store import load_model, save_model
+from ml.learning.store import Source, load_model, save_model
 from ml.learning.train import ProgressCallback, train
 from ml.simulate import SIMULATOR_VERSION
 from ml.simulate.domain import randomised_params
@@ -76,14 +76,17 @@ def pretrain(
     return train(images, labels5, config=config, progress=progress)
 
 
-def load_base(path: Path) -> ClusterNet:
-    """The base network in ``path``; ``ModelFormatError`` (a ValueError) names what is wrong with the file.
+def load_base(source: Source) -> ClusterNet:
+    """The base network in ``source`` (a path or the file's bytes); a ValueError says what is wrong with it.
 
     Like any model file, one built on another rendering is refused: the base must then be rebuilt.
     """
-    loaded = load_model(path)
-    if loaded.metadata.get("kind") != BASE_FORMAT:
-        raise ValueError(f"{path} is a model file but not a simulation-pretrained base network")
+    loaded = load_model(source)
+    kind = loaded.metadata.get("kind")
+    if kind != BASE_FORMAT:
+        raise ValueError(
+            f"a model file but not a simulation-pretrained base network (metadata kind {kind!r})"
+        )
     return loaded.model
 
 
@@ -100,7 +103,7 @@ def main(argv: list[str] | None = None) -> None:
     recipe = BaseRecipe(args.size, args.survey_seed, args.epochs, args.seed)
     start = time.perf_counter()
 
-    def say(progress: Any) -> None:
+    def say(progress: TrainProgress) -> None:
         if progress.kind == "epoch":
             print(
                 f"epoch {progress.epoch}/{progress.max_epochs}: train loss {progress.train_loss:.4f}, "
@@ -110,10 +113,7 @@ def main(argv: list[str] | None = None) -> None:
             )
 
     result = pretrain(recipe, workers=args.workers, num_threads=args.threads, progress=say)
-    metadata = {
-        **recipe.metadata(),
-        "val": {k: v for k, v in result.val_metrics.items() if isinstance(v, int | float)},
-    }
+    metadata = {**recipe.metadata(), "val": result.val_metrics}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     save_model(result.model, args.out, metadata=metadata)
     print(

@@ -153,6 +153,7 @@ def train(
     image is trained on); without it a stratified random ``config.val_fraction`` is held out.
     ``initial`` (a network of ``config.model``'s architecture, e.g. the simulation-pretrained base of
     ``ml.learning.pretrain``) is where training starts instead of a random initialisation; it is not changed.
+    ``config.freeze_body`` (heads only) needs one: random features are not worth keeping.
     Raises ValueError on malformed input.
     """
     config = config or TrainConfig()
@@ -164,6 +165,8 @@ def train(
         raise ValueError(
             "validation must be a boolean mask, one per image, with images on both sides"
         )
+    if config.freeze_body and initial is None:
+        raise ValueError("freeze_body keeps the initial network's features: pass initial")
     if initial is not None and initial.config != config.model:
         raise ValueError(
             f"the initial network's architecture {initial.config} is not the configured {config.model}"
@@ -174,8 +177,8 @@ def train(
         return _train(images, labels, w, n, config, progress, should_stop, val_mask, initial)
 
 
-def trainable(model: ClusterNet, config: TrainConfig) -> list[torch.nn.Parameter]:
-    """The parameters training updates: all, or the head's only (``freeze_body``), the body then frozen."""
+def _trainable_parameters(model: ClusterNet, config: TrainConfig) -> list[torch.nn.Parameter]:
+    """The parameters training updates: all, or (``freeze_body``) the heads', after freezing the body's."""
     if not config.freeze_body:
         return list(model.parameters())
     for parameter in model.body.parameters():
@@ -222,7 +225,9 @@ def _train(
         concentration=config.label_concentration,
     )
     optimizer = torch.optim.AdamW(
-        trainable(model, config), lr=config.learning_rate, weight_decay=config.weight_decay
+        _trainable_parameters(model, config),
+        lr=config.learning_rate,
+        weight_decay=config.weight_decay,
     )
     n_batches = math.ceil(train_idx.size / config.batch_size)
     total_steps = config.max_epochs * n_batches

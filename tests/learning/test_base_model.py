@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 import torch
-from django.test import override_settings
+from django.core.management import call_command
+from django.test import Client, override_settings
+from django.urls import reverse
 
 from hunt.classify.models import Workflow
 from hunt.learning.base_model import BaseModelUnavailable, base_network
@@ -124,3 +126,28 @@ def test_a_file_that_is_not_a_base_is_refused_with_its_name(tmp_path: Path) -> N
         base_network()
     assert str(path) in str(error.value)
     assert "not a simulation-pretrained base" in str(error.value)
+
+
+@pytest.mark.django_db
+def test_the_api_and_the_command_choose_where_training_starts(
+    labelled_workflow: Callable[..., Workflow], staff_client: Client
+) -> None:
+    workflow = labelled_workflow()
+    response = staff_client.post(
+        reverse("api-training-runs"),
+        TINY | {"init": "random", "freeze_body": False},
+        content_type="application/json",
+    )
+    assert response.status_code == 202, response.content
+    params = response.json()["params"]
+    assert (params["init"], params["freeze_body"]) == ("random", False)
+    TrainingRun.objects.update(status=TrainingRun.Status.CANCELLED)
+    call_command("retrain", "--queue", "--min-votes", "1", "--even-if-unchanged", "--all-layers")
+    run = TrainingRun.objects.latest("pk")
+    assert run.snapshot.workflow == workflow
+    assert (run.params["init"], run.params["freeze_body"]) == ("simulation", False)
+    TrainingRun.objects.update(status=TrainingRun.Status.CANCELLED)
+    call_command(
+        "retrain", "--queue", "--min-votes", "1", "--even-if-unchanged", "--init", "random"
+    )
+    assert TrainingRun.objects.latest("pk").params["init"] == "random"

@@ -47,9 +47,15 @@ def test_a_seed_outside_32_bits_is_a_400_before_any_run_is_made(
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("label_loss", "hinge"), ("label_concentration", 0), ("label_concentration", "x")],
+    [
+        ("label_loss", "hinge"),
+        ("label_concentration", 0),
+        ("label_concentration", "x"),
+        ("init", "imagenet"),
+        ("freeze_body", "sometimes"),
+    ],
 )
-def test_a_bad_label_loss_is_a_400_before_any_run_is_made(
+def test_a_bad_training_option_is_a_400_before_any_run_is_made(
     staff_client: Client, labelled_workflow: Callable[..., Workflow], field: str, value: Any
 ) -> None:
     labelled_workflow()

@@ -35,13 +35,15 @@ def test_a_warm_start_begins_at_the_initial_weights_and_leaves_them_alone(
     assert warm.val_metrics["auc"] > 0.9 > cold.val_metrics["auc"]
 
 
-def test_a_warm_start_from_another_architecture_is_refused(
+def test_a_warm_start_from_another_architecture_or_a_frozen_body_without_one_is_refused(
     toy_data: tuple[np.ndarray, np.ndarray],
 ) -> None:
     images, labels = toy_data
     other = ClusterNet(ModelConfig(input_size=16, widths=(4, 8, 8, 16), hidden=8))
     with pytest.raises(ValueError, match="architecture"):
         train(images, labels, config=tiny_config(max_epochs=1), initial=other)
+    with pytest.raises(ValueError, match="freeze_body keeps the initial network's features"):
+        train(images, labels, config=tiny_config(max_epochs=1, freeze_body=True))
 
 
 def test_pretraining_trains_on_the_simulators_truth_and_round_trips_as_a_base(
